@@ -24,7 +24,7 @@ from stalkflag.errors import UnusableInputError
 from stalkflag.problems import Problem
 from stalkflag.schema import COLUMNS, REQUIRED_COLUMNS
 
-__all__ = ["RawExport", "read_export", "write_frame"]
+__all__ = ["RawExport", "read_category_map", "read_export", "write_frame"]
 
 logger = logging.getLogger(__name__)
 
@@ -278,3 +278,34 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
             frame.to_csv(fh, index=False)
     return path
 
+
+
+def read_category_map(path: str | Path) -> dict[str, str]:
+    """Read a force's category map: a YAML mapping of its own codes to contract categories.
+
+    Raises:
+        ConfigError: The file is missing, not YAML, not a mapping, or maps onto a category the
+            contract does not have.
+    """
+    import yaml
+
+    from stalkflag.errors import ConfigError
+    from stalkflag.schema import CATEGORIES
+
+    path = Path(path)
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"category map {path} does not exist.", code="C001") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"category map {path} is not valid YAML ({type(exc).__name__}).", code="C002") from None
+    if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+        raise ConfigError(f"category map {path} must map each force code to a category name.", code="C002")
+    bad = sorted({v for v in loaded.values() if v not in CATEGORIES})
+    if bad:
+        raise ConfigError(
+            f"category map {path} maps onto unknown categories: {', '.join(bad)} "
+            f"(known: {', '.join(CATEGORIES)}).",
+            code="C003",
+        )
+    return {str(k): v for k, v in loaded.items()}

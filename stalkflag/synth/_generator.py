@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stalkflag.errors import ConfigError
 from stalkflag.synth._people import People, make_people, render_identity
 from stalkflag.synth._render import BEHAVIOURS, STYLES, NoteFacts, render_note
 from stalkflag.synth._scenarios import SCENARIOS, Scenario, record_category
@@ -50,6 +51,18 @@ class SynthConfig:
     styles: tuple[str, ...] = STYLES
     start: dt.date = dt.date(2019, 1, 1)
     end: dt.date = dt.date(2025, 12, 31)
+
+    def __post_init__(self) -> None:
+        unknown = [s for s in self.styles if s not in STYLES]
+        if unknown or not self.styles:
+            raise ConfigError(
+                f"unknown style(s): {', '.join(unknown) or '(none given)'}; known: {', '.join(STYLES)}.",
+                code="C010",
+            )
+        if self.n_incidents < 1:
+            raise ConfigError("n_incidents must be at least 1.", code="C011")
+        if (self.end - self.start).days < 600:
+            raise ConfigError("the date range must span at least 600 days.", code="C012")
 
 
 @dataclass

@@ -163,14 +163,14 @@ _STALK_RECORDED = {  # for stalking incidents not recorded as stalking
     "damage": {"criminal_damage": 0.8, "harassment": 0.2},
 }
 _LOOKALIKE_RECORDED = {
-    "neighbour_dispute": {"harassment": 0.45, "public_order": 0.25, "criminal_damage": 0.1, "other": 0.17, "stalking": 0.03},
-    "issue_dispute": {"harassment": 0.55, "malicious_communications": 0.2, "public_order": 0.1, "other": 0.13, "stalking": 0.02},
+    "neighbour_dispute": {"harassment": 0.45, "public_order": 0.25, "criminal_damage": 0.1, "other": 0.185, "stalking": 0.015},
+    "issue_dispute": {"harassment": 0.55, "malicious_communications": 0.2, "public_order": 0.1, "other": 0.14, "stalking": 0.01},
     "one_off_threat": {"public_order": 0.4, "malicious_communications": 0.3, "harassment": 0.25, "other": 0.05},
-    "current_partner_abuse": {"domestic_abuse": 0.75, "coercive_control": 0.2, "stalking": 0.02, "other": 0.03},
-    "coparenting_dispute": {"domestic_abuse": 0.4, "harassment": 0.38, "malicious_communications": 0.15, "stalking": 0.05, "other": 0.02},
-    "mutual_online_argument": {"malicious_communications": 0.68, "harassment": 0.25, "stalking": 0.05, "other": 0.02},
+    "current_partner_abuse": {"domestic_abuse": 0.75, "coercive_control": 0.2, "stalking": 0.01, "other": 0.04},
+    "coparenting_dispute": {"domestic_abuse": 0.4, "harassment": 0.38, "malicious_communications": 0.15, "stalking": 0.025, "other": 0.045},
+    "mutual_online_argument": {"malicious_communications": 0.68, "harassment": 0.25, "stalking": 0.03, "other": 0.04},
     "group_harassment": {"public_order": 0.5, "harassment": 0.25, "criminal_damage": 0.2, "other": 0.05},
-    "false_report": {"stalking": 0.4, "harassment": 0.3, "other": 0.3},
+    "false_report": {"stalking": 0.3, "harassment": 0.35, "other": 0.35},
     "family_violence": {"domestic_abuse": 0.8, "other": 0.15, "coercive_control": 0.05},
 }
 _ONLINE = {"calls", "messages", "new_number", "monitor_online", "tracker", "account_access",

@@ -1,0 +1,41 @@
+# stalkflag: the two commands in README.md are `make demo` and `make test`.
+# Everything is installed into project-local folders: .tools (uv) and .venv (the locked env).
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Use the machine's CA bundle where there is one (some networks re-sign TLS).
+ifneq ($(wildcard /etc/ssl/certs/ca-certificates.crt),)
+export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
+endif
+DEMO_DIR ?= data/generated/demo
+DEMO_N ?= 20000
+
+.PHONY: setup demo test lint clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+setup: $(VENV)/.synced  ## install the locked environment
+
+demo: setup  ## generate a synthetic export, validate it, summarise it
+	$(VENV)/bin/stalkflag synth --n-incidents $(DEMO_N) --seed 42 --out $(DEMO_DIR)/incidents.csv
+	$(VENV)/bin/stalkflag validate $(DEMO_DIR)/incidents.csv --rejects $(DEMO_DIR)/incidents.rejects.csv --show 5
+	$(VENV)/bin/stalkflag summary $(DEMO_DIR)/incidents.csv
+
+test: setup  ## run the whole test suite (pytest exits non-zero when no test ran)
+	$(VENV)/bin/python -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check stalkflag tests experiments
+	$(VENV)/bin/mypy stalkflag
+
+clean:
+	rm -rf .venv .tools data/generated .pytest_cache

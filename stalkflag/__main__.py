@@ -1,0 +1,3 @@
+from stalkflag.cli import main
+
+main()

@@ -1,0 +1,221 @@
+"""The ``stalkflag`` command line: one Typer app, each command a thin call into the package."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from stalkflag import __version__
+from stalkflag.errors import ConfigError, StalkflagError
+
+app = typer.Typer(
+    name="stalkflag",
+    help="Find stalking recorded as something else in police incident logs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+logger = logging.getLogger("stalkflag")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"stalkflag {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Find stalking recorded as something else in police incident logs."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.command()
+def synth(
+    n_incidents: Annotated[int, typer.Option("--n-incidents", "-n", min=1, help="How many incident rows.")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Export to write (.csv or .parquet); the truth file goes beside it.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
+    styles: Annotated[
+        str | None, typer.Option(help="Comma-separated writing styles to use (default: all).")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes to render with.")] = max(1, min(2, os.cpu_count() or 1)),
+) -> None:
+    """Generate a synthetic incident export with ground truth."""
+    from stalkflag.io import write_frame
+    from stalkflag.synth import STYLES, SynthConfig, generate
+
+    chosen = tuple(s.strip() for s in styles.split(",") if s.strip()) if styles else STYLES
+    if out_path.suffix.lower() not in {".csv", ".parquet"}:
+        raise ConfigError(f"--out must end in .csv or .parquet, not {out_path.suffix or '(nothing)'}.")
+    config = SynthConfig(n_incidents=n_incidents, seed=seed, styles=chosen)
+    start = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task("generating", total=n_incidents)
+        export, truth = generate(config, workers=workers, on_progress=lambda d: progress.update(task, completed=d))
+    truth_path = out_path.with_name(f"{out_path.stem}.truth{out_path.suffix}")
+    write_frame(export, out_path)
+    write_frame(truth, truth_path)
+    elapsed = time.perf_counter() - start
+    out.print(
+        f"Wrote {len(export):,} incidents in {truth['pattern_id'].nunique():,} patterns to {out_path} "
+        f"(truth: {truth_path}) in {elapsed:.1f}s."
+    )
+
+
+@app.command()
+def validate(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="The export (CSV or Parquet).")],
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where to write rejected rows (default: INPUT's name + .rejects.csv, in the current folder).")
+    ] = None,
+    accepted_out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the accepted rows here (.csv or .parquet).")
+    ] = None,
+    category_map: Annotated[
+        Path | None, typer.Option(help="YAML mapping the force's own category codes onto the contract's.")
+    ] = None,
+    show: Annotated[int, typer.Option(min=0, help="How many problems to list on screen.")] = 50,
+) -> None:
+    """Check an export against the contract; list every problem; set bad rows aside.
+
+    Exit code 0: every row good. 1: some rows rejected (written to the rejects file).
+    2: the file cannot be used at all.
+    """
+    report = _validated(input_path, category_map, quiet=False, show=show)
+    if len(report.rejected):
+        path = rejects or Path(f"{input_path.stem}.rejects.csv")
+        from stalkflag.io import write_frame
+
+        write_frame(report.rejected, path)
+        err.print(f"Rejected rows with their reasons: {path}")
+    if accepted_out:
+        from stalkflag.io import write_frame
+
+        write_frame(report.accepted.drop(columns=["source_row"]), accepted_out)
+        out.print(f"Accepted rows: {accepted_out}")
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def summary(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="The export (CSV or Parquet).")],
+    truth: Annotated[
+        Path | None, typer.Option(help="Ground truth of a synthetic export (default: INPUT.truth beside it, if present).")
+    ] = None,
+    category_map: Annotated[Path | None, typer.Option(help="YAML category map, as for validate.")] = None,
+) -> None:
+    """Summarise an export: counts by category, relationship and force (and truth, if synthetic)."""
+    from stalkflag.summary import summarise
+
+    report = _validated(input_path, category_map, quiet=True, show=0)
+    truth_path = truth or input_path.with_name(f"{input_path.stem}.truth{input_path.suffix}")
+    truth_frame = None
+    if truth_path.exists():
+        truth_frame = (
+            pd.read_parquet(truth_path) if truth_path.suffix == ".parquet" else pd.read_csv(truth_path)
+        )
+    elif truth is not None:
+        raise ConfigError(f"truth file {truth} does not exist.")
+    tables = summarise(report.accepted, truth_frame)
+    overview = Table(title=f"{input_path.name}", show_header=False)
+    for key, value in tables.pop("overview").items():
+        overview.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    if len(report.rejected):
+        overview.add_row("rejected rows (not counted)", f"{len(report.rejected):,}")
+    out.print(overview)
+    for name, frame in tables.items():
+        out.print(_table(name.replace("_", " "), frame))
+
+
+def _validated(input_path: Path, category_map: Path | None, *, quiet: bool, show: int):
+    from stalkflag.io import read_category_map, read_export
+    from stalkflag.validate import validate_export
+
+    mapping = read_category_map(category_map) if category_map else None
+    start = time.perf_counter()
+    with err.status(f"reading {input_path.name}") if err.is_terminal else _nothing():
+        raw = read_export(input_path)
+        report = validate_export(raw, category_map=mapping)
+    elapsed = time.perf_counter() - start
+    if quiet:
+        if len(report.rejected):
+            err.print(f"[yellow]{len(report.rejected):,} of {report.n_records:,} rows failed validation and are left out; run `stalkflag validate` for details.[/]")
+        return report
+    for problem in report.problems[:show]:
+        err.print(str(problem), markup=False, highlight=False)
+    if len(report.problems) > show:
+        err.print(f"… and {len(report.problems) - show:,} more problems (all are in the rejects file).")
+    if report.counts:
+        from stalkflag.problems import CODES
+
+        by_code = ", ".join(f"{CODES[c]} [{c}]: {n:,}" for c, n in report.counts.items())
+        err.print(f"Problems by kind: {by_code}", markup=False, highlight=False)
+    out.print(
+        f"{input_path.name}: {report.n_records:,} rows; {len(report.accepted):,} accepted, "
+        f"{len(report.rejected):,} rejected, {len(report.warnings):,} warnings ({elapsed:.1f}s)."
+    )
+    return report
+
+
+def _table(title: str, frame: pd.DataFrame) -> Table:
+    table = Table(title=title)
+    table.add_column(frame.index.name or "")
+    for column in frame.columns:
+        table.add_column(str(column), justify="right")
+    for index, row in frame.iterrows():
+        table.add_row(str(index), *(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    return table
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+
+
+def main() -> None:
+    """Entry point: run the app, turning a user's mistake into one sentence and an exit code.
+
+    Typer handles usage errors itself (exit code 2, with the usage line); stalkflag's own errors
+    (:class:`~stalkflag.errors.StalkflagError`) are caught here. Anything else is a bug and keeps
+    its traceback.
+    """
+    try:
+        app()
+    except StalkflagError as exc:
+        err.print(f"[red]error[/] [{exc.code}]: {exc.message}", highlight=False)
+        sys.exit(exc.exit_code)

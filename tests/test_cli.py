@@ -1,0 +1,100 @@
+"""The command line, run as a user runs it: a real process, real files, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+COMMANDS = ["synth", "validate", "summary"]
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "stalkflag", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_on_every_command(command):
+    result = run(*([command] if command else []), "--help")
+    assert result.returncode == 0
+    assert "Usage" in result.stdout
+    if command is None:
+        assert all(c in result.stdout for c in COMMANDS)
+
+
+def test_synth_validate_summary_round_trip(tmp_path):
+    out = tmp_path / "gen" / "incidents.parquet"
+    result = run("synth", "--n-incidents", "800", "--seed", "5", "--out", str(out), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert out.exists() and (tmp_path / "gen" / "incidents.truth.parquet").exists()
+    assert len(pd.read_parquet(out)) == 800
+
+    result = run("validate", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "800 accepted, 0 rejected" in result.stdout
+
+    result = run("summary", str(out))
+    assert result.returncode == 0, result.stderr
+    for words in ("incidents", "recorded category", "scenario", "recorded vs true", "ex_partner_stalking"):
+        assert words in result.stdout
+
+
+def test_validate_broken_file_lists_problems_and_writes_rejects(broken_csv, tmp_path):
+    rejects = tmp_path / "rejects.csv"
+    accepted = tmp_path / "good.parquet"
+    result = run("validate", str(broken_csv), "--rejects", str(rejects), "--out", str(accepted))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "row 8, column recorded_category: 'harasment' is not a known category (did you mean 'harassment'?)" in result.stderr
+    assert "row 11: has 14 fields but the header has 13" in result.stderr
+    assert "5 accepted, 12 rejected, 2 warnings" in result.stdout
+    rows = pd.read_csv(rejects, dtype=str, keep_default_na=False, encoding_errors="surrogateescape")
+    assert rows["_row"].astype(int).tolist() == [6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 18, 19]
+    assert all(rows["_reasons"].str.contains(r"\[E1\d\d\]"))
+    assert rejects.read_bytes().count(b"\x92") == 1  # the non-UTF-8 byte kept as it was
+    assert len(pd.read_parquet(accepted)) == 5
+    for name in ("Jane Doe", "John Roe", "1990-04-01"):
+        assert name not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (bytes(range(256)) * 4, "not a CSV file: it holds binary data"),
+        (b"", "is empty"),
+        (b"incident_id,reported_at,notes\nA,2024-01-01,x\n", "lacks required columns: recorded_category"),
+    ],
+)
+def test_unusable_input_exit_2_with_one_sentence(tmp_path, content, words):
+    path = tmp_path / "input.csv"
+    path.write_bytes(content)
+    result = run("validate", str(path))
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_committed_binary_sample_is_exit_2():
+    from tests.conftest import DATA
+
+    result = run("validate", str(DATA / "not_a_csv.bin"))
+    assert result.returncode == 2
+    assert "not a CSV file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_user_mistakes_in_options_are_clear(tmp_path):
+    result = run("synth", "-n", "10", "--out", str(tmp_path / "x.txt"))
+    assert result.returncode == 2 and "must end in .csv or .parquet" in result.stderr
+    result = run("synth", "-n", "10", "--out", str(tmp_path / "x.csv"), "--styles", "haiku")
+    assert result.returncode == 2 and "unknown style(s): haiku" in result.stderr
+    result = run("validate", str(tmp_path / "missing.csv"))
+    assert result.returncode == 2 and "does not exist" in result.stderr
+    result = run("validate")
+    assert result.returncode == 2 and "Missing argument" in result.stderr
+    for r in (result,):
+        assert "Traceback" not in r.stderr
