@@ -721,7 +721,7 @@ LOOKALIKE_BEHAVIOURS: dict[str, dict[str, object]] = {
             "{Vs} said {S} was 'stalking' {Vo} through the wifi",
             "{Vs} had reset {Vp} phone {n} times but said the hacking continued",
             "{Vs} allowed officers to look at {Vp} phone and nothing untoward was found",
-            "{Vs} had taken the router to {place} to be checked and no fault was found",
+            "{Vs} had the router checked by the provider and no fault was found",
             "{Vs} said the TV was recording {Vo} and sending footage to {la_false_agent}",
             "{Vs} believed a tracker had been put on {Vp} car but a garage found nothing",
             "{Vs} said {Vp} messages were being read because adverts matched {Vp} conversations",

@@ -145,6 +145,9 @@ class _Writer:
         first_time = not self.mentioned_s
         self.mentioned_s = True
         if first_time and f.suspect_mention == "named":
+            if f.relationship in {"stranger", "unknown"}:
+                kind = "woman" if f.suspect_female else "man"
+                return rng.choice((f"a {kind} called {f.suspect_first}", f"a {kind} known only as {f.suspect_first}"))
             rel = self._relation()
             return rng.choice((f"{rel} {f.suspect_first}", f"{f.suspect_first}", f"{rel}, {f.suspect_first} {f.suspect_last.upper()}"))
         if first_time and f.suspect_mention == "described":
