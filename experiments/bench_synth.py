@@ -48,10 +48,14 @@ def main() -> None:
             t3 = time.perf_counter()
             report = validate_export(read_export(path))
             t4 = time.perf_counter()
-            print(f"read + validate    {t4 - t3:8.1f} s  ({len(report.accepted):,} accepted, "
-                  f"{len(report.rejected):,} rejected, {len(report.warnings):,} warnings)")
-    print(f"peak memory        {_peak_mb(resource.RUSAGE_SELF):8.0f} MB (main), "
-          f"{_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB (largest worker)")
+            print(
+                f"read + validate    {t4 - t3:8.1f} s  ({len(report.accepted):,} accepted, "
+                f"{len(report.rejected):,} rejected, {len(report.warnings):,} warnings)"
+            )
+    print(
+        f"peak memory        {_peak_mb(resource.RUSAGE_SELF):8.0f} MB (main), "
+        f"{_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB (largest worker)"
+    )
 
 
 if __name__ == "__main__":

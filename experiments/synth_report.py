@@ -21,7 +21,11 @@ def _md(frame: pd.DataFrame) -> str:
     cols = [frame.index.name or "", *map(str, frame.columns)]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for idx, row in frame.iterrows():
-        lines.append("| " + " | ".join([str(idx), *(f"{v:,}" if isinstance(v, int) else str(v) for v in row)]) + " |")
+        lines.append(
+            "| "
+            + " | ".join([str(idx), *(f"{v:,}" if isinstance(v, int) else str(v) for v in row)])
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -39,11 +43,17 @@ def main() -> None:
     seconds = time.perf_counter() - t0
     df = export.join(truth.drop(columns=["incident_id", "recorded_category", "label"]))
     patterns = df.drop_duplicates("pattern_id")
-    scen = df.groupby("scenario").agg(
-        stalking=("label", "max"), patterns=("pattern_id", "nunique"), incidents=("incident_id", "size"),
-        recorded_as_stalking=("recorded_category", lambda s: f"{(s == 'stalking').mean():.1%}"),
-        online_only=("online_only", lambda s: f"{s.mean():.0%}"),
-    ).sort_values(["stalking", "incidents"], ascending=False)
+    scen = (
+        df.groupby("scenario")
+        .agg(
+            stalking=("label", "max"),
+            patterns=("pattern_id", "nunique"),
+            incidents=("incident_id", "size"),
+            recorded_as_stalking=("recorded_category", lambda s: f"{(s == 'stalking').mean():.1%}"),
+            online_only=("online_only", lambda s: f"{s.mean():.0%}"),
+        )
+        .sort_values(["stalking", "incidents"], ascending=False)
+    )
     scen["stalking"] = scen["stalking"].map({1: "yes", 0: "no"})
     truth_cat = df["label"].map({1: "stalking (true)", 0: "not stalking (true)"})
     cross = pd.crosstab(df["recorded_category"], truth_cat, margins=True, margins_name="total")
@@ -81,9 +91,11 @@ def main() -> None:
     ]
     for i in random.Random(args.sample_seed).sample(range(len(df)), 10):
         r = df.iloc[i]
-        lines.append(f"- `{r['incident_id']}` scenario **{r['scenario']}** (label {r['label']}), "
-                     f"recorded **{r['recorded_category']}**, style *{r['style']}*, "
-                     f"incident {r['incident_index'] + 1} of {r['pattern_size']}:")
+        lines.append(
+            f"- `{r['incident_id']}` scenario **{r['scenario']}** (label {r['label']}), "
+            f"recorded **{r['recorded_category']}**, style *{r['style']}*, "
+            f"incident {r['incident_index'] + 1} of {r['pattern_size']}:"
+        )
         lines.append(f"  > {r['notes'] or '(empty note)'}")
     text = "\n".join(lines) + "\n"
     if args.out:

@@ -279,7 +279,6 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-
 def read_category_map(path: str | Path) -> dict[str, str]:
     """Read a force's category map: a YAML mapping of its own codes to contract categories.
 
@@ -298,9 +297,13 @@ def read_category_map(path: str | Path) -> dict[str, str]:
     except FileNotFoundError:
         raise ConfigError(f"category map {path} does not exist.", code="C001") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"category map {path} is not valid YAML ({type(exc).__name__}).", code="C002") from None
+        raise ConfigError(
+            f"category map {path} is not valid YAML ({type(exc).__name__}).", code="C002"
+        ) from None
     if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
-        raise ConfigError(f"category map {path} must map each force code to a category name.", code="C002")
+        raise ConfigError(
+            f"category map {path} must map each force code to a category name.", code="C002"
+        )
     bad = sorted({v for v in loaded.values() if v not in CATEGORIES})
     if bad:
         raise ConfigError(

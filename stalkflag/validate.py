@@ -121,7 +121,12 @@ def validate_export(
 
     reported = _parse_datetimes(frame["reported_at"])
     text = _stripped(frame["reported_at"])
-    report(text.isna(), "reported_at", "E101", "is empty; every incident needs the date it was reported")
+    report(
+        text.isna(),
+        "reported_at",
+        "E101",
+        "is empty; every incident needs the date it was reported",
+    )
     unparsed = text.notna() & reported.isna()
     report(unparsed, "reported_at", "E103", (_date_reason(v) for v in text[unparsed]))
     report(
@@ -198,8 +203,11 @@ def _check_duplicates(
         if identical:
             problems.extend(
                 Problem(
-                    int(rows[m]), "incident_id", shown,
-                    f"is an exact copy of row {rows[members[0]]}, which is kept", "E102",
+                    int(rows[m]),
+                    "incident_id",
+                    shown,
+                    f"is an exact copy of row {rows[members[0]]}, which is kept",
+                    "E102",
                 )
                 for m in members[1:]
             )
@@ -208,20 +216,26 @@ def _check_duplicates(
             others = ", ".join(str(rows[o]) for o in members if o != m)
             problems.append(
                 Problem(
-                    int(rows[m]), "incident_id", shown,
+                    int(rows[m]),
+                    "incident_id",
+                    shown,
                     f"is also used on row(s) {others} with different content; "
-                    "which one is right cannot be told, so all are set aside", "E102",
+                    "which one is right cannot be told, so all are set aside",
+                    "E102",
                 )
             )
 
 
-def _check_categories(
-    frame: pd.DataFrame, report, category_map: Mapping[str, str]
-) -> pd.Series:
+def _check_categories(frame: pd.DataFrame, report, category_map: Mapping[str, str]) -> pd.Series:
     mapping = {_norm_key(pd.Series([k])).iat[0]: v for k, v in category_map.items()}
     norm = _norm_key(frame["recorded_category"])
     mapped = norm.map(lambda v: mapping.get(v, v), na_action="ignore")
-    report(norm.isna(), "recorded_category", "E101", "is empty; every incident needs a recorded category")
+    report(
+        norm.isna(),
+        "recorded_category",
+        "E101",
+        "is empty; every incident needs a recorded category",
+    )
     unknown = norm.notna() & ~mapped.isin(CATEGORIES)
     choices = [*CATEGORIES, *mapping]
     hints = {v: _suggest(v, choices, CATEGORIES) for v in norm[unknown].unique()}
@@ -229,8 +243,10 @@ def _check_categories(
         unknown,
         "recorded_category",
         "E105",
-        (f"is not a known category{hints[v]}; map force codes with --category-map"
-         for v in norm[unknown]),
+        (
+            f"is not a known category{hints[v]}; map force codes with --category-map"
+            for v in norm[unknown]
+        ),
     )
     return mapped.where(mapped.isin(CATEGORIES), None).astype("string")
 
@@ -246,9 +262,16 @@ def _check_dob(frame, column, reported, now_ts, report) -> pd.Series:
     text = _stripped(frame[column])
     dob = _parse_datetimes(frame[column]).dt.normalize()
     unparsed = text.notna() & dob.isna()
-    report(unparsed, column, "W201", "is not a date (YYYY-MM-DD); kept the row, date treated as missing")
+    report(
+        unparsed,
+        column,
+        "W201",
+        "is not a date (YYYY-MM-DD); kept the row, date treated as missing",
+    )
     after = dob.notna() & ((dob > now_ts) | (reported.notna() & (dob > reported)))
-    report(after, column, "W201", "is after the incident date; kept the row, date treated as missing")
+    report(
+        after, column, "W201", "is after the incident date; kept the row, date treated as missing"
+    )
     return dob.where(~after)
 
 
@@ -260,7 +283,10 @@ def _check_relationship(frame, report) -> pd.Series:
         unknown,
         "relationship",
         "W202",
-        (f"is not a known relationship{hints[v]}; kept the row as 'unknown'" for v in norm[unknown]),
+        (
+            f"is not a known relationship{hints[v]}; kept the row as 'unknown'"
+            for v in norm[unknown]
+        ),
     )
     return norm.where(~unknown, "unknown").astype("string")
 
@@ -273,7 +299,9 @@ def _check_label(frame, report) -> pd.Series:
     return value.astype("Int8")
 
 
-def _split(raw: RawExport, typed: dict[str, pd.Series], problems: list[Problem]) -> ValidationReport:
+def _split(
+    raw: RawExport, typed: dict[str, pd.Series], problems: list[Problem]
+) -> ValidationReport:
     frame = raw.frame
     rows = np.asarray(raw.rows, dtype=np.int64)
     problems.sort(key=lambda p: (p.row, p.code))
@@ -285,7 +313,8 @@ def _split(raw: RawExport, typed: dict[str, pd.Series], problems: list[Problem])
         if name not in accepted:
             dtype = next(
                 {"date": "datetime64[ns]", "label": "Int8"}.get(c.kind, "string")
-                for c in COLUMNS if c.name == name
+                for c in COLUMNS
+                if c.name == name
             )
             accepted[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
     contract = [c.name for c in COLUMNS]
@@ -324,6 +353,6 @@ def _malformed_frame(raw: RawExport) -> pd.DataFrame:
     for row, fields in raw.malformed_records.items():
         record = dict(zip(columns, fields, strict=False))
         record["_row"] = row
-        record["_extra_fields"] = "|".join(fields[len(columns):]) or None
+        record["_extra_fields"] = "|".join(fields[len(columns) :]) or None
         out.append(record)
     return pd.DataFrame(out, columns=["_row", *columns, "_extra_fields"], dtype=object)

@@ -13,7 +13,11 @@ COMMANDS = ["synth", "validate", "summary"]
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "stalkflag", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+        [sys.executable, "-m", "stalkflag", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
     )
 
 
@@ -28,7 +32,9 @@ def test_help_on_every_command(command):
 
 def test_synth_validate_summary_round_trip(tmp_path):
     out = tmp_path / "gen" / "incidents.parquet"
-    result = run("synth", "--n-incidents", "800", "--seed", "5", "--out", str(out), "--workers", "1")
+    result = run(
+        "synth", "--n-incidents", "800", "--seed", "5", "--out", str(out), "--workers", "1"
+    )
     assert result.returncode == 0, result.stderr
     assert out.exists() and (tmp_path / "gen" / "incidents.truth.parquet").exists()
     assert len(pd.read_parquet(out)) == 800
@@ -39,7 +45,13 @@ def test_synth_validate_summary_round_trip(tmp_path):
 
     result = run("summary", str(out))
     assert result.returncode == 0, result.stderr
-    for words in ("incidents", "recorded category", "scenario", "recorded vs true", "ex_partner_stalking"):
+    for words in (
+        "incidents",
+        "recorded category",
+        "scenario",
+        "recorded vs true",
+        "ex_partner_stalking",
+    ):
         assert words in result.stdout
 
 
@@ -49,7 +61,10 @@ def test_validate_broken_file_lists_problems_and_writes_rejects(broken_csv, tmp_
     result = run("validate", str(broken_csv), "--rejects", str(rejects), "--out", str(accepted))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "row 8, column recorded_category: 'harasment' is not a known category (did you mean 'harassment'?)" in result.stderr
+    assert (
+        "row 8, column recorded_category: 'harasment' is not a known category (did you mean 'harassment'?)"
+        in result.stderr
+    )
     assert "row 11: has 14 fields but the header has 13" in result.stderr
     assert "5 accepted, 12 rejected, 2 warnings" in result.stdout
     rows = pd.read_csv(rejects, dtype=str, keep_default_na=False, encoding_errors="surrogateescape")
@@ -66,7 +81,10 @@ def test_validate_broken_file_lists_problems_and_writes_rejects(broken_csv, tmp_
     [
         (bytes(range(256)) * 4, "not a CSV file: it holds binary data"),
         (b"", "is empty"),
-        (b"incident_id,reported_at,notes\nA,2024-01-01,x\n", "lacks required columns: recorded_category"),
+        (
+            b"incident_id,reported_at,notes\nA,2024-01-01,x\n",
+            "lacks required columns: recorded_category",
+        ),
     ],
 )
 def test_unusable_input_exit_2_with_one_sentence(tmp_path, content, words):

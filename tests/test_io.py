@@ -5,9 +5,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from stalkflag.errors import UnusableInputError
+from stalkflag.errors import ConfigError, UnusableInputError
 from stalkflag.io import read_category_map, read_export, write_frame
-from stalkflag.errors import ConfigError
 
 HEADER = "incident_id,reported_at,recorded_category,notes\n"
 
@@ -39,10 +38,22 @@ def test_reads_bom_and_multiline_fields_with_file_line_numbers(tmp_path):
         (b"PK\x03\x04rest of a zip", "F002", "ZIP"),
         (b"\x1f\x8b\x08\x00gzip", "F002", "gzip"),
         (b"some\x00binary\x00data", "F002", "binary"),
-        (b"Dear officer,\nplease find attached.\n", "F002", "does not look like an incident export"),
+        (
+            b"Dear officer,\nplease find attached.\n",
+            "F002",
+            "does not look like an incident export",
+        ),
         (b"incident_id;reported_at;recorded_category;notes\n1;2;3;4\n", "F002", "separator"),
-        (b"incident_id,reportedat,recorded_category,notes\nA,2024-01-01,other,x\n", "F003", "did you mean 'reportedat'"),
-        (b"incident_id,incident_id,reported_at,recorded_category,notes\n", "F003", "duplicate column"),
+        (
+            b"incident_id,reportedat,recorded_category,notes\nA,2024-01-01,other,x\n",
+            "F003",
+            "did you mean 'reportedat'",
+        ),
+        (
+            b"incident_id,incident_id,reported_at,recorded_category,notes\n",
+            "F003",
+            "duplicate column",
+        ),
     ],
 )
 def test_unusable_files_raise_one_clear_error(tmp_path, content, code, words):
@@ -61,13 +72,15 @@ def test_missing_file_and_folder(tmp_path):
 
 
 def test_parquet_detected_by_content_and_types_checked(tmp_path):
-    good = pa.table({
-        "incident_id": pa.array([1, 2], pa.int64()),
-        "reported_at": pa.array([pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02 10:00")]),
-        "recorded_category": pa.array(["harassment", "other"]).dictionary_encode(),
-        "notes": ["a", None],
-        "label": pa.array([1.0, None]),
-    })
+    good = pa.table(
+        {
+            "incident_id": pa.array([1, 2], pa.int64()),
+            "reported_at": pa.array([pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02 10:00")]),
+            "recorded_category": pa.array(["harassment", "other"]).dictionary_encode(),
+            "notes": ["a", None],
+            "label": pa.array([1.0, None]),
+        }
+    )
     path = tmp_path / "export.dat"  # not named .parquet on purpose
     pq.write_table(good, path)
     raw = read_export(path)
@@ -76,7 +89,9 @@ def test_parquet_detected_by_content_and_types_checked(tmp_path):
     assert raw.frame["notes"].tolist() == ["a", None]
     assert raw.rows == [1, 2]
 
-    bad = good.set_column(1, "reported_at", pa.array([1.5, 2.5])).set_column(3, "notes", pa.array([1, 2]))
+    bad = good.set_column(1, "reported_at", pa.array([1.5, 2.5])).set_column(
+        3, "notes", pa.array([1, 2])
+    )
     pq.write_table(bad, path)
     with pytest.raises(UnusableInputError) as info:
         read_export(path)

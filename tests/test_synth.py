@@ -63,7 +63,10 @@ def test_writing_styles_are_distinct_and_restrictable(synth_small):
     informal = export.loc[truth["style"] == "informal", "notes"]
     assert (informal == informal.str.lower()).mean() > 0.95
     statement = export.loc[truth["style"] == "statement", "notes"]
-    assert statement.str.contains(r'"').mean() > 0.95 and statement.str.contains(r"\b(?:I|me|my)\b").mean() > 0.9
+    assert (
+        statement.str.contains(r'"').mean() > 0.95
+        and statement.str.contains(r"\b(?:I|me|my)\b").mean() > 0.9
+    )
     only = generate(SynthConfig(n_incidents=300, seed=1, styles=("cad", "minimal")))[1]
     assert set(only["style"]) == {"cad", "minimal"}
 
@@ -88,7 +91,12 @@ def test_identity_noise_is_present(synth_small):
     names = export.assign(key=truth["victim_key"]).query("victim_name != ''")
     spellings = names.groupby("key")["victim_name"].nunique()
     assert (spellings > 1).mean() > 0.2  # the same person under several spellings
-    ids = export.assign(key=truth["victim_key"]).query("victim_id != ''").groupby("key")["victim_id"].nunique()
+    ids = (
+        export.assign(key=truth["victim_key"])
+        .query("victim_id != ''")
+        .groupby("key")["victim_id"]
+        .nunique()
+    )
     assert (ids > 1).sum() > 0  # two IDs for one person happen
     assert 0.2 < (export["victim_id"] == "").mean() < 0.4
     # common names shared by different people
@@ -108,14 +116,19 @@ def test_suspects_blank_in_fields_but_named_or_described_in_notes(synth_small):
 def test_escalation_stalking_gaps_shrink(synth_small):
     export, truth = synth_small
     frame = truth.assign(t=pd.to_datetime(export["reported_at"], format="ISO8601"))
-    long = frame[(frame["label"] == 1) & (frame["pattern_size"] >= 6)].sort_values(["pattern_id", "t"])
+    long = frame[(frame["label"] == 1) & (frame["pattern_size"] >= 6)].sort_values(
+        ["pattern_id", "t"]
+    )
     gaps = long.groupby("pattern_id")["t"].diff().dt.days.dropna()
-    half = long.groupby("pattern_id").cumcount().loc[gaps.index] >= long.groupby("pattern_id")["t"].transform("size").loc[gaps.index] / 2
+    half = (
+        long.groupby("pattern_id").cumcount().loc[gaps.index]
+        >= long.groupby("pattern_id")["t"].transform("size").loc[gaps.index] / 2
+    )
     assert gaps[half].mean() < gaps[~half].mean()
 
 
 def test_bad_config_is_rejected_with_a_clear_error():
-    with pytest.raises(ConfigError, match="unknown style.*sonnet.*known: cad"):
+    with pytest.raises(ConfigError, match=r"unknown style.*sonnet.*known: cad"):
         SynthConfig(n_incidents=10, styles=("sonnet",))
     with pytest.raises(ConfigError, match="at least 1"):
         SynthConfig(n_incidents=0)

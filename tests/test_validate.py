@@ -4,7 +4,6 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,7 +42,9 @@ def test_broken_file_reports_every_planted_problem(broken_csv):
 
 
 def test_messages_explain_and_suggest(broken_csv):
-    by_key = {(p.row, p.code): p for p in validate_export(read_export(broken_csv), now=NOW).problems}
+    by_key = {
+        (p.row, p.code): p for p in validate_export(read_export(broken_csv), now=NOW).problems
+    }
     assert "did you mean 'harassment'" in by_key[(8, "E105")].reason
     assert "DD/MM/YYYY" in by_key[(6, "E103")].reason
     assert "rows 13" in by_key[(12, "E102")].reason or "row(s) 13" in by_key[(12, "E102")].reason
@@ -83,7 +84,9 @@ def test_rejects_keep_the_original_fields(broken_csv):
 
 def test_category_map_maps_force_codes(tmp_path):
     path = tmp_path / "x.csv"
-    path.write_text("incident_id,reported_at,recorded_category,notes\nA,2024-01-01,HAR-01,x\nB,2024-01-01,ZZZ,y\n")
+    path.write_text(
+        "incident_id,reported_at,recorded_category,notes\nA,2024-01-01,HAR-01,x\nB,2024-01-01,ZZZ,y\n"
+    )
     report = validate_export(read_export(path), now=NOW, category_map={"har 01": "harassment"})
     assert report.accepted["recorded_category"].tolist() == ["harassment"]
     assert [p.code for p in report.problems] == ["E105"]
@@ -100,8 +103,12 @@ def test_synthetic_export_validates_cleanly(synth_csv):
 
 _cells = {
     "incident_id": st.sampled_from(["A", "B", "C", "D", "", " E ", "F"]),
-    "reported_at": st.sampled_from(["2024-01-01", "2024-02-30", "2030-01-01", "", "01/02/2024", "2023-05-05T10:00:00+01:00"]),
-    "recorded_category": st.sampled_from(["harassment", "Stalking", "harasment", "", "other", "DOMESTIC ABUSE"]),
+    "reported_at": st.sampled_from(
+        ["2024-01-01", "2024-02-30", "2030-01-01", "", "01/02/2024", "2023-05-05T10:00:00+01:00"]
+    ),
+    "recorded_category": st.sampled_from(
+        ["harassment", "Stalking", "harasment", "", "other", "DOMESTIC ABUSE"]
+    ),
     "notes": st.text(max_size=20),
     "victim_dob": st.sampled_from(["", "1990-01-01", "1990-13-01", "2099-01-01"]),
     "relationship": st.sampled_from(["", "ex_partner", "boyfriend", "Stranger"]),

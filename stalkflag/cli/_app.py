@@ -53,13 +53,22 @@ def _root(
 
 @app.command()
 def synth(
-    n_incidents: Annotated[int, typer.Option("--n-incidents", "-n", min=1, help="How many incident rows.")],
-    out_path: Annotated[Path, typer.Option("--out", "-o", help="Export to write (.csv or .parquet); the truth file goes beside it.")],
+    n_incidents: Annotated[
+        int, typer.Option("--n-incidents", "-n", min=1, help="How many incident rows.")
+    ],
+    out_path: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Export to write (.csv or .parquet); the truth file goes beside it."
+        ),
+    ],
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
     styles: Annotated[
         str | None, typer.Option(help="Comma-separated writing styles to use (default: all).")
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Processes to render with.")] = max(1, min(2, os.cpu_count() or 1)),
+    workers: Annotated[int, typer.Option(min=1, help="Processes to render with.")] = max(
+        1, min(2, os.cpu_count() or 1)
+    ),
 ) -> None:
     """Generate a synthetic incident export with ground truth."""
     from stalkflag.io import write_frame
@@ -67,12 +76,16 @@ def synth(
 
     chosen = tuple(s.strip() for s in styles.split(",") if s.strip()) if styles else STYLES
     if out_path.suffix.lower() not in {".csv", ".parquet"}:
-        raise ConfigError(f"--out must end in .csv or .parquet, not {out_path.suffix or '(nothing)'}.")
+        raise ConfigError(
+            f"--out must end in .csv or .parquet, not {out_path.suffix or '(nothing)'}."
+        )
     config = SynthConfig(n_incidents=n_incidents, seed=seed, styles=chosen)
     start = time.perf_counter()
     with _progress() as progress:
         task = progress.add_task("generating", total=n_incidents)
-        export, truth = generate(config, workers=workers, on_progress=lambda d: progress.update(task, completed=d))
+        export, truth = generate(
+            config, workers=workers, on_progress=lambda d: progress.update(task, completed=d)
+        )
     truth_path = out_path.with_name(f"{out_path.stem}.truth{out_path.suffix}")
     write_frame(export, out_path)
     write_frame(truth, truth_path)
@@ -85,15 +98,22 @@ def synth(
 
 @app.command()
 def validate(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="The export (CSV or Parquet).")],
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="The export (CSV or Parquet).")
+    ],
     rejects: Annotated[
-        Path | None, typer.Option(help="Where to write rejected rows (default: INPUT's name + .rejects.csv, in the current folder).")
+        Path | None,
+        typer.Option(
+            help="Where to write rejected rows (default: INPUT's name + .rejects.csv, in the current folder)."
+        ),
     ] = None,
     accepted_out: Annotated[
-        Path | None, typer.Option("--out", help="Also write the accepted rows here (.csv or .parquet).")
+        Path | None,
+        typer.Option("--out", help="Also write the accepted rows here (.csv or .parquet)."),
     ] = None,
     category_map: Annotated[
-        Path | None, typer.Option(help="YAML mapping the force's own category codes onto the contract's.")
+        Path | None,
+        typer.Option(help="YAML mapping the force's own category codes onto the contract's."),
     ] = None,
     show: Annotated[int, typer.Option(min=0, help="How many problems to list on screen.")] = 50,
 ) -> None:
@@ -119,11 +139,18 @@ def validate(
 
 @app.command()
 def summary(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="The export (CSV or Parquet).")],
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="The export (CSV or Parquet).")
+    ],
     truth: Annotated[
-        Path | None, typer.Option(help="Ground truth of a synthetic export (default: INPUT.truth beside it, if present).")
+        Path | None,
+        typer.Option(
+            help="Ground truth of a synthetic export (default: INPUT.truth beside it, if present)."
+        ),
     ] = None,
-    category_map: Annotated[Path | None, typer.Option(help="YAML category map, as for validate.")] = None,
+    category_map: Annotated[
+        Path | None, typer.Option(help="YAML category map, as for validate.")
+    ] = None,
 ) -> None:
     """Summarise an export: counts by category, relationship and force (and truth, if synthetic)."""
     from stalkflag.summary import summarise
@@ -133,7 +160,9 @@ def summary(
     truth_frame = None
     if truth_path.exists():
         truth_frame = (
-            pd.read_parquet(truth_path) if truth_path.suffix == ".parquet" else pd.read_csv(truth_path)
+            pd.read_parquet(truth_path)
+            if truth_path.suffix == ".parquet"
+            else pd.read_csv(truth_path)
         )
     elif truth is not None:
         raise ConfigError(f"truth file {truth} does not exist.")
@@ -160,12 +189,16 @@ def _validated(input_path: Path, category_map: Path | None, *, quiet: bool, show
     elapsed = time.perf_counter() - start
     if quiet:
         if len(report.rejected):
-            err.print(f"[yellow]{len(report.rejected):,} of {report.n_records:,} rows failed validation and are left out; run `stalkflag validate` for details.[/]")
+            err.print(
+                f"[yellow]{len(report.rejected):,} of {report.n_records:,} rows failed validation and are left out; run `stalkflag validate` for details.[/]"
+            )
         return report
     for problem in report.problems[:show]:
         err.print(str(problem), markup=False, highlight=False)
     if len(report.problems) > show:
-        err.print(f"… and {len(report.problems) - show:,} more problems (all are in the rejects file).")
+        err.print(
+            f"… and {len(report.problems) - show:,} more problems (all are in the rejects file)."
+        )
     if report.counts:
         from stalkflag.problems import CODES
 

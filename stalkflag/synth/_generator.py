@@ -29,8 +29,13 @@ logger = logging.getLogger(__name__)
 
 _EPOCH = dt.date(1940, 1, 1)
 _FORCES = ("WYP", "GMP", "MPS", "TVP", "SYP", "WMP", "NTH", "AVS")
-_RELATIONSHIP_SLIPS = {"ex_partner": "partner", "partner": "ex_partner", "acquaintance": "stranger",
-                       "colleague": "acquaintance", "stranger": "acquaintance"}
+_RELATIONSHIP_SLIPS = {
+    "ex_partner": "partner",
+    "partner": "ex_partner",
+    "acquaintance": "stranger",
+    "colleague": "acquaintance",
+    "stranger": "acquaintance",
+}
 _CHUNK = 2_000
 
 
@@ -89,7 +94,9 @@ def _plan(config: SynthConfig) -> _Plan:
         p_short, short_max, long_mean, long_max = s.sizes
         short = rng.random(len(idx)) < p_short
         small = rng.integers(1, short_max + 1, size=len(idx))
-        large = np.minimum(3 + rng.geometric(1.0 / max(long_mean - 2.0, 1.0), size=len(idx)) - 1, long_max)
+        large = np.minimum(
+            3 + rng.geometric(1.0 / max(long_mean - 2.0, 1.0), size=len(idx)) - 1, long_max
+        )
         size[idx] = np.where(short, small, large)
     cum = np.cumsum(size)
     n_patterns = int(np.searchsorted(cum, config.n_incidents) + 1)
@@ -104,7 +111,9 @@ def _plan(config: SynthConfig) -> _Plan:
     reuse_v = rng.random(n_patterns) < 0.07
     reuse_s = stalking & (rng.random(n_patterns) < 0.08)
     earlier = (rng.random(n_patterns) * np.arange(n_patterns)).astype(np.int64)
-    victim[reuse_v & (np.arange(n_patterns) > 0)] = victim[earlier][reuse_v & (np.arange(n_patterns) > 0)]
+    victim[reuse_v & (np.arange(n_patterns) > 0)] = victim[earlier][
+        reuse_v & (np.arange(n_patterns) > 0)
+    ]
     stalk_idx = np.flatnonzero(stalking)
     for i in np.flatnonzero(reuse_s):
         prior = stalk_idx[stalk_idx < i]
@@ -118,7 +127,14 @@ def _plan(config: SynthConfig) -> _Plan:
     female[:n_patterns] = rng.random(n_patterns) < p_vf
     female[n_patterns:] = rng.random(n_patterns) < p_sf
     # An ex-partner or partner suspect is mostly of the other sex to the victim.
-    intimate = np.isin([SCENARIOS[s].relationships.get("ex_partner", 0) + SCENARIOS[s].relationships.get("partner", 0) for s in scenario], [1.0])
+    intimate = np.isin(
+        [
+            SCENARIOS[s].relationships.get("ex_partner", 0)
+            + SCENARIOS[s].relationships.get("partner", 0)
+            for s in scenario
+        ],
+        [1.0],
+    )
     opposite = intimate & (rng.random(n_patterns) < 0.93)
     female[n_patterns:][opposite] = ~female[:n_patterns][opposite]
     age = np.clip(rng.normal(36, 12, size=n_people), 16, 85)
@@ -140,10 +156,30 @@ def _render_chunk(bounds: tuple[int, int]) -> dict[str, list]:
 
 
 _COLUMNS = (
-    "reported_at", "recorded_category", "notes", "victim_id", "suspect_id", "victim_name",
-    "suspect_name", "victim_dob", "suspect_dob", "relationship", "force", "label",
-    "pattern_id", "scenario", "victim_key", "suspect_key", "style", "behaviours", "online_only",
-    "incident_index", "pattern_size", "suspect_in_fields", "suspect_in_notes", "true_relationship",
+    "reported_at",
+    "recorded_category",
+    "notes",
+    "victim_id",
+    "suspect_id",
+    "victim_name",
+    "suspect_name",
+    "victim_dob",
+    "suspect_dob",
+    "relationship",
+    "force",
+    "label",
+    "pattern_id",
+    "scenario",
+    "victim_key",
+    "suspect_key",
+    "style",
+    "behaviours",
+    "online_only",
+    "incident_index",
+    "pattern_size",
+    "suspect_in_fields",
+    "suspect_in_notes",
+    "true_relationship",
 )
 
 
@@ -153,8 +189,11 @@ def _render_pattern(plan: _Plan, i: int, out: dict[str, list]) -> None:
     sc: Scenario = SCENARIOS[plan.scenario[i]]
     n = int(plan.size[i])
     relationship = rng.choices(list(sc.relationships), weights=list(sc.relationships.values()))[0]
-    pool = {b: w for b, w in sc.behaviours.items()
-            if not sc.online_only or BEHAVIOURS[b]["channel"] != "offline"}
+    pool = {
+        b: w
+        for b, w in sc.behaviours.items()
+        if not sc.online_only or BEHAVIOURS[b]["channel"] != "offline"
+    }
     repertoire = _sample_without_replacement(pool, rng.randint(2, min(6, len(pool))), rng)
     days = _incident_days(sc, n, cfg, rng)
     vi, si = int(plan.victim[i]), int(plan.suspect[i])
@@ -166,7 +205,10 @@ def _render_pattern(plan: _Plan, i: int, out: dict[str, list]) -> None:
     online_only = all(BEHAVIOURS[b]["channel"] != "offline" for b in repertoire)
     for k, day in enumerate(days):
         behaviours = _sample_without_replacement(
-            {b: pool[b] for b in repertoire}, rng.choices((1, 2, 3), weights=(0.5, 0.35, 0.15))[0], rng)
+            {b: pool[b] for b in repertoire},
+            rng.choices((1, 2, 3), weights=(0.5, 0.35, 0.15))[0],
+            rng,
+        )
         if sc.stalking and k >= 2 and k >= n // 2 and rng.random() < 0.3:
             extra = rng.choice(("threats", "breach_warning"))
             if extra not in behaviours:
@@ -203,12 +245,15 @@ def _render_pattern(plan: _Plan, i: int, out: dict[str, list]) -> None:
             relationship=relationship,
             context=sc.context if rng.random() < (0.7 if k == 0 else 0.2) else None,
             events=events,
-            impact=rng.choices(list(impact_w), weights=list(impact_w.values()))[0] if rng.random() < 0.75 else None,
+            impact=rng.choices(list(impact_w), weights=list(impact_w.values()))[0]
+            if rng.random() < 0.75
+            else None,
             actions=_actions(sc, relationship, category, rng),
             suspect_mention=mention,
             victim_did=rng.random() < sc.victim_did,
             third_party=rng.random() < 0.04,
-            says_stalking=rng.random() < (sc.says_stalking + (0.3 if category == "stalking" else 0.0)),
+            says_stalking=rng.random()
+            < (sc.says_stalking + (0.3 if category == "stalking" else 0.0)),
             repeat=k,
         )
         note = render_note(facts, rng)
@@ -281,7 +326,9 @@ def _incident_days(sc: Scenario, n: int, cfg: SynthConfig, rng: random.Random) -
 
 
 def _timestamp(date: dt.date, rng: random.Random) -> str:
-    hour = rng.choices(range(24), weights=[2, 2, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 6, 6, 7, 8, 8, 7, 6, 4, 3])[0]
+    hour = rng.choices(
+        range(24), weights=[2, 2, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 6, 6, 7, 8, 8, 7, 6, 4, 3]
+    )[0]
     if rng.random() < 0.1:
         return f"{date:%Y-%m-%d}"
     return f"{date:%Y-%m-%d}T{hour:02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
@@ -352,7 +399,9 @@ def generate(
         _STATE.clear()
     frame = pd.DataFrame({k: [v for p in parts for v in p[k]] for k in _COLUMNS})
     frame["_sort"] = frame["reported_at"].str.pad(19, side="right", fillchar="0")
-    frame = frame.sort_values(["_sort", "pattern_id", "incident_index"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["_sort", "pattern_id", "incident_index"], kind="stable").reset_index(
+        drop=True
+    )
     year = frame["_sort"].str[:4]
     seq = frame.groupby([frame["force"], year]).cumcount() + 1
     frame.insert(0, "incident_id", frame["force"] + "-" + year + "-" + seq.map("{:07d}".format))

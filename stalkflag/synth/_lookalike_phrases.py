@@ -1139,13 +1139,31 @@ FILLER: list[str] = [
 
 # ---------------------------------------------------------------------- self-check
 _BEHAVIOUR_IDS = (
-    "noise_complaint", "parking_dispute", "boundary_dispute", "neighbour_cctv",
-    "neighbour_notes", "neighbour_confront", "verbal_abuse", "debt_demand",
-    "work_grievance", "single_threat", "partner_argument", "partner_assault",
-    "partner_phone_checking", "partner_financial_control", "partner_isolation",
-    "child_contact_messages", "child_handover_dispute", "online_argument",
-    "online_post_about", "youths_gathering", "youths_damage",
-    "false_belief_followed", "false_belief_device", "family_argument", "family_money",
+    "noise_complaint",
+    "parking_dispute",
+    "boundary_dispute",
+    "neighbour_cctv",
+    "neighbour_notes",
+    "neighbour_confront",
+    "verbal_abuse",
+    "debt_demand",
+    "work_grievance",
+    "single_threat",
+    "partner_argument",
+    "partner_assault",
+    "partner_phone_checking",
+    "partner_financial_control",
+    "partner_isolation",
+    "child_contact_messages",
+    "child_handover_dispute",
+    "online_argument",
+    "online_post_about",
+    "youths_gathering",
+    "youths_damage",
+    "false_belief_followed",
+    "false_belief_device",
+    "family_argument",
+    "family_money",
 )
 _BASE_SLOTS = frozenset({"S", "So", "Sp", "Vs", "Vo", "Vp", "n", "when", "place", "child", "third"})
 _CHANNELS = frozenset({"offline", "online", "phone"})
@@ -1186,8 +1204,8 @@ def _check_text(text: str, allowed: frozenset[str], where: str) -> None:
 
 def _check() -> None:
     """Assert the bank's structure, sizes and slot usage (raises AssertionError)."""
-    assert set(LOOKALIKE_BEHAVIOURS) == set(_BEHAVIOUR_IDS), (
-        set(LOOKALIKE_BEHAVIOURS) ^ set(_BEHAVIOUR_IDS)
+    assert set(LOOKALIKE_BEHAVIOURS) == set(_BEHAVIOUR_IDS), set(LOOKALIKE_BEHAVIOURS) ^ set(
+        _BEHAVIOUR_IDS
     )
     for key in LOOKALIKE_SLOTS:
         assert key.startswith("la_"), f"slot name {key!r} must start with la_"

@@ -9,6 +9,7 @@ The rates are in :data:`NOISE` and documented in ``data/README.md``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from dataclasses import dataclass
@@ -79,7 +80,7 @@ def make_people(female: np.ndarray, age_years: np.ndarray, rng: np.random.Genera
     n = len(female)
     f_idx = rng.choice(len(FEMALE_FIRST), size=n, p=_zipf(len(FEMALE_FIRST)))
     m_idx = rng.choice(len(MALE_FIRST), size=n, p=_zipf(len(MALE_FIRST)))
-    first = [FEMALE_FIRST[f] if is_f else MALE_FIRST[m] for is_f, f, m in zip(female, f_idx, m_idx)]
+    first = [FEMALE_FIRST[f] if is_f else MALE_FIRST[m] for is_f, f, m in zip(female, f_idx, m_idx, strict=False)]
     s_idx = rng.choice(len(SURNAMES), size=n, p=_zipf(len(SURNAMES), s=1.0, offset=3.0))
     last = [SURNAMES[i] for i in s_idx]
     born = (dt.date(2022, 6, 30) - _EPOCH).days - (age_years * 365.25).astype(np.int64)
@@ -155,10 +156,8 @@ def render_dob(people: People, i: int, rng: random.Random) -> str:
         text = f"{d:%Y%m%d}"
         j = rng.choice((2, 6))  # swap digits within the year's decade or the day
         swapped = text[:j] + text[j + 1] + text[j] + text[j + 2 :]
-        try:
+        with contextlib.suppress(ValueError):
             d = dt.datetime.strptime(swapped, "%Y%m%d").date()
-        except ValueError:
-            pass
     elif r < NOISE["dob_day_month_swapped"] + NOISE["dob_transposed"] + NOISE["dob_wrong_year"]:
         d = d.replace(year=d.year + rng.choice((-1, 1)), day=min(d.day, 28))
     return f"{d:%Y-%m-%d}"

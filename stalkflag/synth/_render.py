@@ -87,20 +87,63 @@ _FIRST_PERSON_FIXES = (
 )
 _SLOT = re.compile(r"\{(\w+)\}")
 _CAD_WORDS = {
-    "the victim": "IP", "victim": "IP", "the injured party": "IP", "the suspect": "SUSP",
-    "suspect": "SUSP", "address": "ADDR", "with": "W/", "vehicle": "VEH", "messages": "MSGS",
-    "message": "MSG", "telephone": "TEL", "approximately": "APPROX", "no further action": "NFA",
-    "complains of": "C/O", "ex-partner": "EX P", "boyfriend": "BF", "girlfriend": "GF",
-    "because": "AS", "information": "INFO", "words of advice": "WOA", "arrested": "ARR",
-    "previous": "PREV", "regarding": "RE", "without": "W/O", "between": "BTWN",
-    "police national computer": "PNC", "officer": "OFC", "and": "&", "the male": "MALE",
-    "reported": "RPTD", "statement": "STMT", "times": "X", "text": "TXT", "telephoned": "TEL'D",
+    "the victim": "IP",
+    "victim": "IP",
+    "the injured party": "IP",
+    "the suspect": "SUSP",
+    "suspect": "SUSP",
+    "address": "ADDR",
+    "with": "W/",
+    "vehicle": "VEH",
+    "messages": "MSGS",
+    "message": "MSG",
+    "telephone": "TEL",
+    "approximately": "APPROX",
+    "no further action": "NFA",
+    "complains of": "C/O",
+    "ex-partner": "EX P",
+    "boyfriend": "BF",
+    "girlfriend": "GF",
+    "because": "AS",
+    "information": "INFO",
+    "words of advice": "WOA",
+    "arrested": "ARR",
+    "previous": "PREV",
+    "regarding": "RE",
+    "without": "W/O",
+    "between": "BTWN",
+    "police national computer": "PNC",
+    "officer": "OFC",
+    "and": "&",
+    "the male": "MALE",
+    "reported": "RPTD",
+    "statement": "STMT",
+    "times": "X",
+    "text": "TXT",
+    "telephoned": "TEL'D",
 }
-_CAD_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _CAD_WORDS), key=len, reverse=True)) + r")\b", re.I)
-_INFORMAL = {"because": "cos", "and": "n", "you": "u", "are": "r", "before": "b4", "tonight": "2nite"}
+_CAD_RE = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _CAD_WORDS), key=len, reverse=True)) + r")\b", re.I
+)
+_INFORMAL = {
+    "because": "cos",
+    "and": "n",
+    "you": "u",
+    "are": "r",
+    "before": "b4",
+    "tonight": "2nite",
+}
 _INFORMAL_RE = re.compile(r"\b(" + "|".join(_INFORMAL) + r")\b")
-_SUSPECT_FEMALE = {"male": "female", "man": "woman", "boyfriend": "girlfriend", "husband": "wife",
-                   "brother": "sister", "son": "daughter", "father": "mother", "his": "her"}
+_SUSPECT_FEMALE = {
+    "male": "female",
+    "man": "woman",
+    "boyfriend": "girlfriend",
+    "husband": "wife",
+    "brother": "sister",
+    "son": "daughter",
+    "father": "mother",
+    "his": "her",
+}
 _SWAP_RE = re.compile(r"\b(" + "|".join(_SUSPECT_FEMALE) + r")\b")
 
 
@@ -147,21 +190,41 @@ class _Writer:
         if first_time and f.suspect_mention == "named":
             if f.relationship in {"stranger", "unknown"}:
                 kind = "woman" if f.suspect_female else "man"
-                return rng.choice((f"a {kind} called {f.suspect_first}", f"a {kind} known only as {f.suspect_first}"))
+                return rng.choice(
+                    (
+                        f"a {kind} called {f.suspect_first}",
+                        f"a {kind} known only as {f.suspect_first}",
+                    )
+                )
             rel = self._relation()
-            return rng.choice((f"{rel} {f.suspect_first}", f"{f.suspect_first}", f"{rel}, {f.suspect_first} {f.suspect_last.upper()}"))
+            return rng.choice(
+                (
+                    f"{rel} {f.suspect_first}",
+                    f"{f.suspect_first}",
+                    f"{rel}, {f.suspect_first} {f.suspect_last.upper()}",
+                )
+            )
         if first_time and f.suspect_mention == "described":
             return self.fill(rng.choice(SUSPECT_DESCRIPTIONS))
         if self.first_person:
             return rng.choice((pron, self._relation(), f.suspect_first))
         options = ["the suspect", self._relation(), pron if not first_time else "the suspect"]
         if f.suspect_mention != "unnamed":
-            options += [f"{f.suspect_first} {f.suspect_last.upper()}", f"{'Ms' if f.suspect_female else 'Mr'} {f.suspect_last}"]
+            options += [
+                f"{f.suspect_first} {f.suspect_last.upper()}",
+                f"{'Ms' if f.suspect_female else 'Mr'} {f.suspect_last}",
+            ]
         return rng.choice(options)
 
     def _relation(self) -> str:
-        words = self.fill(self.rng.choice(RELATION_WORDS.get(self.f.relationship, RELATION_WORDS["unknown"])))
-        return _SWAP_RE.sub(lambda m: _SUSPECT_FEMALE[m.group(1)], words) if self.f.suspect_female else words
+        words = self.fill(
+            self.rng.choice(RELATION_WORDS.get(self.f.relationship, RELATION_WORDS["unknown"]))
+        )
+        return (
+            _SWAP_RE.sub(lambda m: _SUSPECT_FEMALE[m.group(1)], words)
+            if self.f.suspect_female
+            else words
+        )
 
     def victim_subject(self) -> str:
         if self.first_person:
@@ -171,15 +234,23 @@ class _Writer:
         if self.mentioned_v and rng.random() < 0.7:
             return pron
         self.mentioned_v = True
-        term = {"handler": "the caller", "cad": "the victim", "verbose": "the injured party"}.get(f.style, "the victim")
-        return rng.choice((term, term, f.victim_first, f"{'Ms' if f.victim_female else 'Mr'} {f.victim_last}"))
+        term = {"handler": "the caller", "cad": "the victim", "verbose": "the injured party"}.get(
+            f.style, "the victim"
+        )
+        return rng.choice(
+            (term, term, f.victim_first, f"{'Ms' if f.victim_female else 'Mr'} {f.victim_last}")
+        )
 
     def resolve(self, name: str) -> str:
         f = self.f
         if name == "S":
             return self.suspect_subject()
         if name == "So":
-            return ("her" if f.suspect_female else "him") if self.mentioned_s else self.suspect_subject()
+            return (
+                ("her" if f.suspect_female else "him")
+                if self.mentioned_s
+                else self.suspect_subject()
+            )
         if name == "Sp":
             return "her" if f.suspect_female else "his"
         if name == "Sn":
@@ -214,7 +285,7 @@ def _sentence(text: str) -> str:
     if not text:
         return ""
     text = text[0].upper() + text[1:]
-    return text if text[-1] in ".!?\"" else text + "."
+    return text if text[-1] in '.!?"' else text + "."
 
 
 def _typos(text: str, rate: float, rng: random.Random) -> str:
@@ -243,16 +314,24 @@ def _clauses(facts: NoteFacts, w: _Writer) -> tuple[list[str], list[str]]:
         elif mode == "worry":
             account.append(w.fill(rng.choice(_WORRY).replace("{ger}", rng.choice(bank["ger"]))))
         elif mode == "hypo":
-            account.append(w.fill(rng.choice(_HYPOTHETICAL).replace("{if}", rng.choice(bank["if"]))))
+            account.append(
+                w.fill(rng.choice(_HYPOTHETICAL).replace("{if}", rng.choice(bank["if"])))
+            )
     if facts.victim_did:
         account.insert(rng.randrange(len(account) + 1), w.fill(rng.choice(_VICTIM_DID)))
     if facts.third_party:
         account.append(w.fill(rng.choice(_THIRD_PARTY)))
     if facts.repeat and rng.random() < 0.35:
-        account.append(rng.choice((
-            f"this is the {_ordinal(facts.repeat + 1)} report", "see previous logs",
-            "there have been previous incidents", f"{facts.repeat} previous calls re same",
-        )))
+        account.append(
+            rng.choice(
+                (
+                    f"this is the {_ordinal(facts.repeat + 1)} report",
+                    "see previous logs",
+                    "there have been previous incidents",
+                    f"{facts.repeat} previous calls re same",
+                )
+            )
+        )
     if facts.says_stalking:
         account.append(w.fill(rng.choice(STALKING_WORDS)))
     if facts.impact:
@@ -263,7 +342,9 @@ def _clauses(facts: NoteFacts, w: _Writer) -> tuple[list[str], list[str]]:
     for action in facts.actions:
         text = rng.choice(ACTIONS[action])
         if "{if_clause}" in text:
-            text = text.replace("{if_clause}", rng.choice(BEHAVIOURS[rng.choice(did)]["if"]) if did else "returns")
+            text = text.replace(
+                "{if_clause}", rng.choice(BEHAVIOURS[rng.choice(did)]["if"]) if did else "returns"
+            )
         officer.append(w.fill(text))
     return account, officer
 
@@ -290,32 +371,57 @@ def render_note(facts: NoteFacts, rng: random.Random) -> str:
             return ""
         return _sentence(account[min(1, len(account) - 1)] if account else "see log")
     if style == "statement":
-        intro = rng.choice(('IP states: "', 'Victim\'s account: "', 'In her words: "', '"'))
+        intro = rng.choice(('IP states: "', "Victim's account: \"", 'In her words: "', '"'))
         body = " ".join(_sentence(_first_person(a)) for a in account)
         return intro + body + '" ' + " ".join(_sentence(o) for o in officer)
     sentences = [_sentence(a) for a in account] + [_sentence(o) for o in officer]
     if style == "verbose":
         for _ in range(rng.randint(3, 7)):
-            sentences.insert(rng.randrange(len(sentences) + 1), _sentence(w.fill(rng.choice(FILLER))))
-        sentences.insert(0, rng.choice((
-            "At approximately {t} hours I was deployed to a report of a disturbance.".replace("{t}", f"{rng.randint(0, 23):02d}{rng.choice(('00', '15', '30', '45'))}"),
-            "I attended the address in company with a colleague.",
-            "This log relates to a call received via 101.",
-        )))
+            sentences.insert(
+                rng.randrange(len(sentences) + 1), _sentence(w.fill(rng.choice(FILLER)))
+            )
+        sentences.insert(
+            0,
+            rng.choice(
+                (
+                    "At approximately {t} hours I was deployed to a report of a disturbance.".replace(
+                        "{t}", f"{rng.randint(0, 23):02d}{rng.choice(('00', '15', '30', '45'))}"
+                    ),
+                    "I attended the address in company with a colleague.",
+                    "This log relates to a call received via 101.",
+                )
+            ),
+        )
     elif style == "narrative":
-        sentences.insert(0, rng.choice(("I attended and spoke with the victim.", "I spoke to the victim by phone.", "On arrival I spoke with the victim.", "")))
+        sentences.insert(
+            0,
+            rng.choice(
+                (
+                    "I attended and spoke with the victim.",
+                    "I spoke to the victim by phone.",
+                    "On arrival I spoke with the victim.",
+                    "",
+                )
+            ),
+        )
     elif style == "handler":
         stamp = f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"
-        sentences = [f"[{stamp}] Caller reports: " + " ".join(sentences[:2])] + sentences[2:]
+        sentences = [f"[{stamp}] Caller reports: " + " ".join(sentences[:2]), *sentences[2:]]
     text = " ".join(s for s in sentences if s)
     if style == "cad":
         text = _CAD_RE.sub(lambda m: _CAD_WORDS[m.group(1).lower()], text)
-        text = re.sub(r"\b(the|a) ", lambda m: "" if rng.random() < 0.7 else m.group(0), text, flags=re.I)
+        text = re.sub(
+            r"\b(the|a) ", lambda m: "" if rng.random() < 0.7 else m.group(0), text, flags=re.I
+        )
         text = text.upper()
         if rng.random() < 0.5:
-            text += rng.choice((" OIC PC {n}.", " LOG UPDATED.", " PNC CHECKS DONE.", " RFI.")).replace("{n}", str(rng.randint(1000, 9999)))
+            text += rng.choice(
+                (" OIC PC {n}.", " LOG UPDATED.", " PNC CHECKS DONE.", " RFI.")
+            ).replace("{n}", str(rng.randint(1000, 9999)))
     elif style == "informal":
-        text = _INFORMAL_RE.sub(lambda m: _INFORMAL[m.group(1)] if rng.random() < 0.5 else m.group(1), text.lower())
+        text = _INFORMAL_RE.sub(
+            lambda m: _INFORMAL[m.group(1)] if rng.random() < 0.5 else m.group(1), text.lower()
+        )
         text = _typos(text.replace(".", rng.choice((".", ",", " -", ""))), 0.06, rng)
     else:
         text = _typos(text, 0.008, rng)
