@@ -399,6 +399,23 @@ SURNAMES: tuple[str, ...] = (
     "Akhtar",
 )
 
+_PREFIXES = (
+    "Ash", "Brad", "Brook", "Craw", "Dal", "Ed", "Fair", "Gold", "Hal", "Hard", "Hart", "Hay",
+    "Hol", "King", "Lang", "Mar", "Mid", "Ox", "Pen", "Ram", "Red", "Shel", "Stan", "Thorn", "Up",
+    "Wal", "West", "Whit", "Wood", "Black", "Brom", "Chal", "Cran", "Dun", "Elling", "Farn",
+    "Green", "Hather", "Kirk", "Lid", "Mor", "Nor", "Rox", "Sand", "Sut", "Tam", "Wick", "Win",
+    "Yar", "Bar", "Cas", "Dew", "Em", "Fen", "Gar", "Haw", "Ing", "Kel",
+)
+_SUFFIXES = (
+    "ley", "ton", "worth", "field", "ford", "wood", "by", "ham", "well", "stone", "bridge", "wick",
+    "more", "shaw", "croft", "dale", "hurst", "combe", "ridge", "land", "bury", "den", "low",
+)
+RARE_SURNAMES: tuple[str, ...] = tuple(
+    p + s for p in _PREFIXES for s in _SUFFIXES if (p + s) not in SURNAMES
+)
+"""A long tail of plausible English surnames (prefix + suffix), so that most people do not share
+a surname with many others, as in real records (Smith is about 1% of people)."""
+
 NICKNAMES: dict[str, tuple[str, ...]] = {
     "Robert": ("Rob", "Bob", "Robbie", "Bobby"),
     "William": ("Will", "Bill", "Billy", "Liam"),

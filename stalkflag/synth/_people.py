@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stalkflag.synth._names import FEMALE_FIRST, MALE_FIRST, NICKNAMES, SURNAMES
+from stalkflag.synth._names import FEMALE_FIRST, MALE_FIRST, NICKNAMES, RARE_SURNAMES, SURNAMES
 
 __all__ = ["NOISE", "People", "make_people", "render_identity"]
 
@@ -40,6 +40,7 @@ NOISE: dict[str, float] = {
 """Per-row rates of each kind of identity noise (a row may have several)."""
 
 _EPOCH = dt.date(1940, 1, 1)
+_ALL_SURNAMES = SURNAMES + RARE_SURNAMES
 
 
 @dataclass
@@ -61,7 +62,9 @@ class People:
         return len(self.first)
 
 
-def _zipf(n: int, s: float = 0.9, offset: float = 2.0) -> np.ndarray:
+def _zipf(n: int, s: float = 1.0, offset: float = 12.0) -> np.ndarray:
+    """Zipf-like weights; the offsets below give the commonest first name about 4% of its sex
+    and the commonest surname (Smith) about 1.2% of people, close to UK figures."""
     w = 1.0 / (np.arange(n) + offset) ** s
     return w / w.sum()
 
@@ -81,8 +84,9 @@ def make_people(female: np.ndarray, age_years: np.ndarray, rng: np.random.Genera
     f_idx = rng.choice(len(FEMALE_FIRST), size=n, p=_zipf(len(FEMALE_FIRST)))
     m_idx = rng.choice(len(MALE_FIRST), size=n, p=_zipf(len(MALE_FIRST)))
     first = [FEMALE_FIRST[f] if is_f else MALE_FIRST[m] for is_f, f, m in zip(female, f_idx, m_idx, strict=False)]
-    s_idx = rng.choice(len(SURNAMES), size=n, p=_zipf(len(SURNAMES), s=1.0, offset=3.0))
-    last = [SURNAMES[i] for i in s_idx]
+    surname_p = _zipf(len(_ALL_SURNAMES), offset=20.0)
+    s_idx = rng.choice(len(_ALL_SURNAMES), size=n, p=surname_p)
+    last = [_ALL_SURNAMES[i] for i in s_idx]
     born = (dt.date(2022, 6, 30) - _EPOCH).days - (age_years * 365.25).astype(np.int64)
     dob = born - rng.integers(0, 365, size=n)
     id_numbers = rng.choice(9_000_000, size=2 * n, replace=False) + 1_000_000
@@ -92,8 +96,8 @@ def make_people(female: np.ndarray, age_years: np.ndarray, rng: np.random.Genera
         for i in range(n)
     ]
     marries = female & (rng.random(n) < NOISE["married_name_change"])
-    new_last = rng.choice(len(SURNAMES), size=n, p=_zipf(len(SURNAMES), s=1.0, offset=3.0))
-    married_last = [SURNAMES[new_last[i]] if marries[i] else None for i in range(n)]
+    new_last = rng.choice(len(_ALL_SURNAMES), size=n, p=surname_p)
+    married_last = [_ALL_SURNAMES[new_last[i]] if marries[i] else None for i in range(n)]
     married_on = np.where(
         marries, (dt.date(2019, 1, 1) - _EPOCH).days + rng.integers(0, 6 * 365, size=n), -1
     )
