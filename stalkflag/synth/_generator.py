@@ -139,7 +139,8 @@ def _plan(config: SynthConfig) -> _Plan:
     female[n_patterns:][opposite] = ~female[:n_patterns][opposite]
     age = np.clip(rng.normal(36, 12, size=n_people), 16, 85)
     people = make_people(female, age, rng)
-    force = rng.choice(len(_FORCES), size=n_patterns)
+    home_force = rng.choice(len(_FORCES), size=n_people)  # people live in one force area
+    force = home_force[victim]
     style_weights = rng.dirichlet(np.ones(len(STYLES)) * 2.0, size=len(_FORCES))
     return _Plan(scenario, size, victim, suspect, force, people, style_weights, config)
 
