@@ -44,11 +44,15 @@ def summarise(
         scen = joined.groupby("scenario").agg(
             incidents=("incident_id", "size"), patterns=("pattern_id", "nunique")
         )
-        scen["stalking"] = scen.index.map(dict(zip(truth["scenario"], truth["label"] == 1, strict=False)))
+        scen["stalking"] = scen.index.map(
+            dict(zip(truth["scenario"], truth["label"] == 1, strict=False))
+        )
         scen["stalking"] = scen["stalking"].map({True: "yes", False: "no"})
         out["scenario"] = scen.sort_values("incidents", ascending=False)
         out["style"] = _counts(joined["style"])
-        truth_label = joined["scenario"].map(dict(zip(truth["scenario"], truth["label"], strict=False)))
+        truth_label = joined["scenario"].map(
+            dict(zip(truth["scenario"], truth["label"], strict=False))
+        )
         out["recorded_vs_true"] = pd.crosstab(
             joined["recorded_category"], truth_label.map({1: "stalking", 0: "not stalking"})
         )

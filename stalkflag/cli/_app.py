@@ -138,6 +138,87 @@ def validate(
 
 
 @app.command()
+def link(
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="The export (CSV or Parquet).")
+    ],
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Folder for links, people, the linkage model and any rejects."
+        ),
+    ],
+    linkage_model: Annotated[
+        Path | None,
+        typer.Option(help="Reuse a saved linkage model (JSON) instead of training one."),
+    ] = None,
+    backend: Annotated[
+        str, typer.Option(help="duckdb (embedded, default) or spark (local mode).")
+    ] = "duckdb",
+    threshold: Annotated[
+        float,
+        typer.Option(
+            min=0.01, max=0.99, help="Match probability at which two mentions are one person."
+        ),
+    ] = 0.5,
+    output_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    category_map: Annotated[
+        Path | None, typer.Option(help="YAML category map, as for validate.")
+    ] = None,
+) -> None:
+    """Link incidents into people and suspect->victim pairs (Splink).
+
+    Writes OUT/links.{csv,parquet} (incident_id, victim_person_id, suspect_person_id, pair_id,
+    link_confidence, suspect_link_method), OUT/people.* and OUT/linkage_model.json. Rows that
+    fail validation are left out, said so, and written to OUT/rejects.csv.
+    """
+    import json
+
+    from stalkflag.io import write_frame
+    from stalkflag.linkage import link_incidents
+
+    if backend not in {"duckdb", "spark"}:
+        raise ConfigError(f"--backend must be duckdb or spark, not {backend!r}.")
+    if output_format not in {"csv", "parquet"}:
+        raise ConfigError(f"--format must be csv or parquet, not {output_format!r}.")
+    model = None
+    if linkage_model is not None:
+        try:
+            model = json.loads(linkage_model.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"linkage model {linkage_model} does not exist.") from None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ConfigError(f"linkage model {linkage_model} is not a JSON file.") from None
+        if not isinstance(model, dict) or "comparisons" not in model:
+            raise ConfigError(f"linkage model {linkage_model} is not a saved Splink model.")
+    report = _validated(input_path, category_map, quiet=True, show=0)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if len(report.rejected):
+        write_frame(report.rejected, out_dir / "rejects.csv")
+        err.print(
+            f"Linking only the {len(report.accepted):,} accepted rows; rejects: {out_dir / 'rejects.csv'}"
+        )
+    start = time.perf_counter()
+    with err.status("linking people (Splink)") if err.is_terminal else _nothing():
+        result = link_incidents(
+            report.accepted, model=model, backend=backend, cluster_threshold=threshold
+        )
+    write_frame(result.incidents, out_dir / f"links.{output_format}")
+    write_frame(result.people, out_dir / f"people.{output_format}")
+    (out_dir / "linkage_model.json").write_text(
+        json.dumps(result.model, indent=2), encoding="utf-8"
+    )
+    methods = result.incidents["suspect_link_method"].value_counts()
+    out.print(
+        f"Linked {len(result.incidents):,} incidents: {result.incidents['victim_person_id'].nunique():,} victims, "
+        f"{result.incidents['suspect_person_id'].nunique():,} suspects, {result.incidents['pair_id'].nunique():,} "
+        f"suspect->victim pairs in {time.perf_counter() - start:.1f}s. Suspect links by method: "
+        + ", ".join(f"{k} {v:,}" for k, v in methods.items())
+        + f". Output: {out_dir}"
+    )
+
+
+@app.command()
 def summary(
     input_path: Annotated[
         Path, typer.Argument(metavar="INPUT", help="The export (CSV or Parquet).")

@@ -83,7 +83,10 @@ def make_people(female: np.ndarray, age_years: np.ndarray, rng: np.random.Genera
     n = len(female)
     f_idx = rng.choice(len(FEMALE_FIRST), size=n, p=_zipf(len(FEMALE_FIRST)))
     m_idx = rng.choice(len(MALE_FIRST), size=n, p=_zipf(len(MALE_FIRST)))
-    first = [FEMALE_FIRST[f] if is_f else MALE_FIRST[m] for is_f, f, m in zip(female, f_idx, m_idx, strict=False)]
+    first = [
+        FEMALE_FIRST[f] if is_f else MALE_FIRST[m]
+        for is_f, f, m in zip(female, f_idx, m_idx, strict=False)
+    ]
     surname_p = _zipf(len(_ALL_SURNAMES), offset=20.0)
     s_idx = rng.choice(len(_ALL_SURNAMES), size=n, p=surname_p)
     last = [_ALL_SURNAMES[i] for i in s_idx]

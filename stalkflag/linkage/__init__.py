@@ -1,0 +1,22 @@
+"""Link incidents into people and suspect -> victim pairs (Splink, DuckDB or Spark).
+
+See :func:`link_incidents`. The Splink model is declared in :mod:`._settings`, trained without
+labels, saved as JSON and reusable; suspects named only in notes are recovered by a spaCy rule
+component (:mod:`._notes`) and every link says how it was made.
+"""
+
+from stalkflag.linkage._evaluate import cluster_scores, exact_id_baseline, exact_name_dob_baseline
+from stalkflag.linkage._link import INCIDENT_LINK_COLUMNS, LinkResult, link_incidents
+from stalkflag.linkage._mentions import build_mentions
+from stalkflag.linkage._splink import make_spark_session
+
+__all__ = [
+    "INCIDENT_LINK_COLUMNS",
+    "LinkResult",
+    "build_mentions",
+    "cluster_scores",
+    "exact_id_baseline",
+    "exact_name_dob_baseline",
+    "link_incidents",
+    "make_spark_session",
+]
