@@ -10,7 +10,7 @@ import pytest
 
 from stalkflag.linkage import build_mentions, cluster_scores, exact_id_baseline, link_incidents
 from stalkflag.linkage._mentions import _parse_names, nickname_variants
-from stalkflag.linkage._notes import make_notes_pipeline
+from stalkflag.linkage._notes import NOTE_METHOD_CONFIDENCE, make_notes_pipeline
 from stalkflag.validate import validate_export
 
 
@@ -71,14 +71,7 @@ def test_every_incident_gets_victim_suspect_and_directional_pair(linked, accepte
     assert links[["victim_person_id", "suspect_person_id", "pair_id"]].notna().all().all()
     assert (links["pair_id"] == links["suspect_person_id"] + ">" + links["victim_person_id"]).all()
     assert links["link_confidence"].between(0, 1).all()
-    assert set(links["suspect_link_method"]) <= {
-        "fields",
-        "notes_name",
-        "notes_reference",
-        "notes_new_name",
-        "victim_sole_suspect",
-        "victim_only",
-    }
+    assert set(links["suspect_link_method"]) <= {"fields", *NOTE_METHOD_CONFIDENCE}
 
 
 def test_linkage_beats_both_baselines_and_is_accurate(linked, accepted, truth):

@@ -189,7 +189,7 @@ def link(
             raise ConfigError(f"linkage model {linkage_model} does not exist.") from None
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise ConfigError(f"linkage model {linkage_model} is not a JSON file.") from None
-        if not isinstance(model, dict) or "comparisons" not in model:
+        if not isinstance(model, dict) or model.get("format") != "stalkflag-linkage/1":
             raise ConfigError(f"linkage model {linkage_model} is not a saved Splink model.")
     report = _validated(input_path, category_map, quiet=True, show=0)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,8 @@ two kinds of span, with versioned patterns:
 says how: ``notes_name`` (a known suspect of this victim is named), ``notes_reference`` (the
 victim's most recent earlier suspect), ``notes_new_name`` (a person known only from notes),
 ``victim_sole_suspect`` (nothing in the note, but the victim has exactly one suspect in all
-their incidents), or ``victim_only`` (nothing to go on: the incident is paired with an unknown
+their incidents), ``victim_recent_suspect`` (the suspect of the victim's nearest incident
+within :data:`RECENT_DAYS` days, when the victim has several), or ``victim_only`` (nothing to go on: the incident is paired with an unknown
 suspect of this victim). Nothing is linked silently.
 """
 
@@ -38,9 +39,12 @@ NOTE_METHOD_CONFIDENCE = {
     "notes_reference": 0.7,
     "notes_new_name": 0.6,
     "victim_sole_suspect": 0.5,
+    "victim_recent_suspect": 0.4,
     "victim_only": 0.3,
 }
 """Confidence given to a suspect link made from a note, by method (a prior, not a fit)."""
+
+RECENT_DAYS = 60
 
 _RELATION = [
     "ex",
@@ -164,9 +168,12 @@ def recover_suspects(
     has_suspect = pd.notna(suspects)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
+    days = incidents["reported_at"].to_numpy().astype("datetime64[D]").astype(np.int64)
     known: dict[str, list[tuple[int, str]]] = defaultdict(list)  # victim -> [(rank, suspect)]
+    known_days: dict[str, list[tuple[int, str]]] = defaultdict(list)  # victim -> [(day, suspect)]
     for pos in order[has_victim[order] & has_suspect[order]]:
         known[victims[pos]].append((int(rank[pos]), suspects[pos]))
+        known_days[victims[pos]].append((int(days[pos]), suspects[pos]))
     blanks = order[has_victim[order] & ~has_suspect[order]]
     read = {}
     texts = (str(notes[p]) for p in blanks)
@@ -192,6 +199,10 @@ def recover_suspects(
             method, suspect = "notes_new_name", f"{victim}~{_canonical(named[0])}"
         if suspect is None and len({k for _, k in known[victim]}) == 1:
             method, suspect = "victim_sole_suspect", known[victim][0][1]
+        if suspect is None and known_days[victim]:
+            gap, nearest = min((abs(d - days[pos]), k) for d, k in known_days[victim])
+            if gap <= RECENT_DAYS:
+                method, suspect = "victim_recent_suspect", nearest
         if suspect is None:
             method, suspect = "victim_only", f"{victim}~unknown"
         latest[victim] = suspect

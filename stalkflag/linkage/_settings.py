@@ -27,7 +27,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-__all__ = ["BLOCKING_RULES", "TRAINING_BLOCKS", "build_settings"]
+__all__ = ["BLOCKING_RULES", "SUSPECT_BLOCKING_RULES", "TRAINING_BLOCKS", "build_settings"]
 
 BLOCKING_RULES = [
     block_on("force_person_id"),
@@ -61,8 +61,25 @@ _INITIAL = (
 )
 
 
-def build_settings() -> SettingsCreator:
-    """The untrained Splink settings (dedupe of person mentions)."""
+SUSPECT_BLOCKING_RULES = [
+    block_on("victim_person"),
+    block_on("force_person_id"),
+    block_on("first_canon", "substr(surname, 1, 3)", "force"),
+    block_on("surname", "dob"),
+    block_on("first_canon", "dob"),
+    "l.first_name = r.surname AND l.surname = r.first_name",
+]
+
+
+def build_settings(stage: str = "people") -> SettingsCreator:
+    """The untrained Splink settings for one of the two passes.
+
+    Args:
+        stage: ``"people"``, every person mention compared with the other party's name as
+            typed; or ``"suspects"``, suspect mentions only, compared with the victim *person*
+            resolved by the first pass (two sparse mentions of "the suspect" of one resolved
+            victim are then strong evidence of one man, whatever the victim's name was typed as).
+    """
     first_name = cl.CustomComparison(
         output_column_name="first_name",
         comparison_levels=[
@@ -119,6 +136,15 @@ def build_settings() -> SettingsCreator:
             cll.ElseLevel(),
         ],
     )
+    victim = cl.CustomComparison(
+        output_column_name="victim",
+        comparison_levels=[
+            cll.NullLevel("victim_person").configure(label_for_charts="victim not resolved"),
+            cll.ExactMatchLevel("victim_person").configure(label_for_charts="same victim person"),
+            cll.ElseLevel(),
+        ],
+    )
+    people = stage == "people"
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -127,9 +153,9 @@ def build_settings() -> SettingsCreator:
             surname,
             dob,
             cl.ExactMatch("force_person_id"),
-            co_party,
+            co_party if people else victim,
         ],
-        blocking_rules_to_generate_predictions=BLOCKING_RULES,
+        blocking_rules_to_generate_predictions=BLOCKING_RULES if people else SUSPECT_BLOCKING_RULES,
         retain_intermediate_calculation_columns=True,
         max_iterations=25,
     )

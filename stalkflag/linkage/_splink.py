@@ -14,14 +14,19 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from splink import DuckDBAPI, Linker, block_on
 
 from stalkflag.linkage._settings import TRAINING_BLOCKS, build_settings
 
-__all__ = ["SplinkRun", "make_spark_session", "run_splink"]
+__all__ = ["MODEL_FORMAT", "SplinkRun", "make_spark_session", "port_model", "run_splink"]
 
 logger = logging.getLogger(__name__)
+
+MODEL_FORMAT = "stalkflag-linkage/1"
+"""A saved linkage model: ``{"format": MODEL_FORMAT, "people": <Splink model>, "suspects":
+<Splink model>}``; each Splink model is the JSON Splink itself saves."""
 
 _EDGE_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
 
@@ -91,38 +96,46 @@ def _fetch(handle, table: str, columns: list[str]) -> pd.DataFrame:
     return handle.sql(sql).toPandas()
 
 
-def run_splink(
-    mentions: pd.DataFrame,
-    *,
-    model: dict[str, Any] | None = None,
-    backend: str = "duckdb",
-    predict_threshold: float = 0.2,
-    cluster_threshold: float = 0.9,
-    spark=None,
-    seed: int = 0,
-    memory_limit: str = "3GB",
-) -> SplinkRun:
-    """Train (or reuse) the linkage model, score candidate pairs and cluster mentions.
+def port_model(trained: dict[str, Any], stage: str, dialect: str) -> dict[str, Any]:
+    """A trained model rendered for ``dialect``: the settings are rebuilt from
+    :func:`~stalkflag.linkage._settings.build_settings` and the trained prior and per-level
+    m and u are copied across (a saved Splink JSON holds SQL of the backend it was trained on)."""
+    target = build_settings(stage).create_settings_dict(dialect)
+    target["probability_two_random_records_match"] = trained["probability_two_random_records_match"]
+    pairs = zip(trained["comparisons"], target["comparisons"], strict=True)
+    for source, dest in pairs:
+        if source["output_column_name"] != dest["output_column_name"] or len(
+            source["comparison_levels"]
+        ) != len(dest["comparison_levels"]):
+            raise ValueError(
+                f"saved model does not match this version's {dest['output_column_name']} comparison"
+            )
+        for level_src, level_dst in zip(
+            source["comparison_levels"], dest["comparison_levels"], strict=True
+        ):
+            for key in ("m_probability", "u_probability"):
+                if key in level_src:
+                    level_dst[key] = level_src[key]
+    return target
 
-    Args:
-        mentions: Person mentions from :func:`~stalkflag.linkage._mentions.build_mentions`.
-        model: A saved model to reuse; trained afresh when ``None``.
-        backend: ``"duckdb"`` or ``"spark"``.
-        predict_threshold: Pairs below this match probability are not kept.
-        cluster_threshold: Pairs at or above this probability join clusters.
-        spark: A Spark session to use (``backend="spark"``); one is made if not given.
-        seed: Seed for u-estimation's random sampling.
-        memory_limit: DuckDB's memory cap; beyond it DuckDB spills to a temporary folder.
 
-    Returns:
-        The trained model, scored pairs and clusters.
-    """
-    db_api, handle = _db_api(backend, spark, memory_limit=memory_limit)
-    frame = db_api.register(mentions, dataset_display_name="mentions")
-    settings = model if model is not None else build_settings()
-    linker = Linker(frame, settings, log_level=logging.WARNING)
-    if model is None:
-        logger.info("training linkage model on %d person mentions", len(mentions))
+def _pass(
+    db_api,
+    handle,
+    frame: pd.DataFrame,
+    stage: str,
+    trained,
+    dialect: str,
+    threshold: float,
+    seed: int,
+):
+    """Train (or port) one pass's model and score its candidate pairs."""
+    sdf = db_api.register(frame, dataset_display_name=f"mentions_{stage}")
+    settings = build_settings(stage) if trained is None else port_model(trained, stage, dialect)
+    linker = Linker(sdf, settings, log_level=logging.WARNING)
+    t = time.perf_counter()
+    if trained is None:
+        logger.info("training the %s model on %d mentions", stage, len(frame))
         linker.training.estimate_probability_two_random_records_match(
             [block_on("force_person_id"), block_on("first_canon", "surname", "dob")], recall=0.8
         )
@@ -131,20 +144,107 @@ def run_splink(
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True
             )
-    logger.info("scoring candidate pairs")
-    t = time.perf_counter()
-    predictions = linker.inference.predict(threshold_match_probability=predict_threshold)
-    logger.info("predict: %.1fs", time.perf_counter() - t)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=cluster_threshold
-    )
-    logger.info("cluster: %.1fs", time.perf_counter() - t)
+    predictions = linker.inference.predict(threshold_match_probability=threshold)
     comparisons = linker._settings_obj.comparisons
     columns = _EDGE_COLUMNS + [f"gamma_{c.output_column_name}" for c in comparisons]
     for c in comparisons:
         columns += c._match_weight_columns_to_sum
     edges = _fetch(handle, predictions.physical_name, columns)
-    logger.info("edges to pandas (%d): %.1fs", len(edges), time.perf_counter() - t)
-    cluster_frame = _fetch(handle, clusters.physical_name, ["unique_id", "cluster_id"])
-    trained = json.loads(json.dumps(linker.misc.save_model_to_json(out_path=None)))
-    return SplinkRun(trained, edges, cluster_frame)
+    logger.info("%s pass: %d scored pairs in %.1fs", stage, len(edges), time.perf_counter() - t)
+    return json.loads(json.dumps(linker.misc.save_model_to_json(out_path=None))), edges
+
+
+def _components(uids: np.ndarray, edges: pd.DataFrame, threshold: float) -> np.ndarray:
+    """Connected components of the pairs at or above ``threshold``; the cluster id is the
+    smallest ``unique_id`` in the component (stable for a given input)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    index = pd.Index(uids)
+    kept = edges[edges["match_probability"] >= threshold]
+    rows = index.get_indexer(kept["unique_id_l"])
+    cols = index.get_indexer(kept["unique_id_r"])
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(uids), len(uids)))
+    _, labels = connected_components(graph, directed=False)
+    smallest = pd.Series(uids).groupby(labels).transform("min").to_numpy()
+    return smallest
+
+
+def run_splink(
+    mentions: pd.DataFrame,
+    *,
+    model: dict[str, Any] | None = None,
+    backend: str = "duckdb",
+    predict_threshold: float = 0.2,
+    cluster_threshold: float = 0.5,
+    spark=None,
+    seed: int = 0,
+    memory_limit: str = "2GB",
+) -> SplinkRun:
+    """Train (or reuse) the linkage model, score candidate pairs and cluster mentions.
+
+    Two passes: every person mention against every other (names, date of birth, force ID, the
+    other party's name), then suspect mentions against each other with the victim person the
+    first pass resolved. People are the connected components of pairs at or above
+    ``cluster_threshold``: first-pass pairs, except that pairs of two suspect mentions are
+    taken from the second pass.
+
+    Args:
+        mentions: Person mentions from :func:`~stalkflag.linkage._mentions.build_mentions`.
+        model: A saved model (see :data:`MODEL_FORMAT`) to reuse; trained afresh when ``None``.
+        backend: ``"duckdb"`` or ``"spark"``.
+        predict_threshold: Pairs below this match probability are not kept.
+        cluster_threshold: Pairs at or above this probability make one person.
+        spark: A Spark session to use (``backend="spark"``); one is made if not given.
+        seed: Seed for u-estimation's random sampling.
+        memory_limit: DuckDB's memory cap; beyond it DuckDB spills to a temporary folder.
+
+    Returns:
+        The trained model, scored pairs and clusters.
+    """
+    if model is not None and model.get("format") != MODEL_FORMAT:
+        raise ValueError(f"not a {MODEL_FORMAT} model")
+    db_api, handle = _db_api(backend, spark, memory_limit=memory_limit)
+    dialect = "duckdb" if backend == "duckdb" else "spark"
+    people_model, edges1 = _pass(
+        db_api,
+        handle,
+        mentions,
+        "people",
+        model and model["people"],
+        dialect,
+        predict_threshold,
+        seed,
+    )
+    uids = mentions["unique_id"].to_numpy()
+    first = pd.Series(_components(uids, edges1, cluster_threshold), index=uids)
+    suspects = mentions[mentions["role"] == "suspect"].drop(
+        columns=["co_first_canon", "co_surname"]
+    )
+    victim_uid = suspects["unique_id"].to_numpy() - 1
+    victim_person = first.reindex(victim_uid).to_numpy()
+    suspects = suspects.assign(victim_person=pd.array(victim_person, dtype="Int64").astype(object))
+    suspects["victim_person"] = suspects["victim_person"].where(pd.notna(victim_person), None)
+    suspects_model, edges2 = _pass(
+        db_api,
+        handle,
+        suspects,
+        "suspects",
+        model and model["suspects"],
+        dialect,
+        predict_threshold,
+        seed,
+    )
+    is_suspect = pd.Series(mentions["role"].to_numpy() == "suspect", index=uids)
+    both = (
+        is_suspect.reindex(edges1["unique_id_l"]).to_numpy()
+        & is_suspect.reindex(edges1["unique_id_r"]).to_numpy()
+    )
+    edges = pd.concat(
+        [edges1[~both].assign(stage="people"), edges2.assign(stage="suspects")], ignore_index=True
+    )
+    clusters = pd.DataFrame(
+        {"unique_id": uids, "cluster_id": _components(uids, edges, cluster_threshold)}
+    )
+    trained = {"format": MODEL_FORMAT, "people": people_model, "suspects": suspects_model}
+    return SplinkRun(trained, edges, clusters)
