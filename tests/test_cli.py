@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-COMMANDS = ["synth", "validate", "summary"]
+COMMANDS = ["synth", "validate", "link", "summary"]
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -116,3 +116,59 @@ def test_user_mistakes_in_options_are_clear(tmp_path):
     assert result.returncode == 2 and "Missing argument" in result.stderr
     for r in (result,):
         assert "Traceback" not in r.stderr
+
+
+def test_link_uses_accepted_rows_and_says_so(synth_csv, broken_csv, tmp_path):
+    mixed = tmp_path / "mixed.csv"
+    broken_rows = broken_csv.read_bytes().split(b"\r\n", 1)[1]
+    mixed.write_bytes(synth_csv.read_bytes() + broken_rows)
+    out = tmp_path / "linked"
+    result = run("link", str(mixed), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "12 of 3,017 rows failed validation and are left out" in result.stderr
+    assert "Linking only the 3,005 accepted rows" in result.stderr
+    assert "Traceback" not in result.stderr
+    links = pd.read_csv(out / "links.csv")
+    assert len(links) == 3005
+    assert list(links.columns[:5]) == [
+        "incident_id",
+        "victim_person_id",
+        "suspect_person_id",
+        "pair_id",
+        "link_confidence",
+    ]
+    assert len(pd.read_csv(out / "rejects.csv", encoding_errors="surrogateescape")) == 12
+    for name in ("Jane Doe", "John Roe"):
+        assert name not in result.stdout + result.stderr
+    assert "Jane" not in (out / "people.csv").read_text()
+
+
+def test_link_on_too_little_data_says_what_to_do(broken_csv, tmp_path):
+    result = run("link", str(broken_csv), "--out", str(tmp_path / "x"))
+    assert result.returncode == 2
+    assert "needs at least 200 incidents" in result.stderr and "--linkage-model" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_link_reuses_a_saved_model(synth_csv, tmp_path):
+    first = run("link", str(synth_csv), "--out", str(tmp_path / "a"), "--format", "parquet")
+    assert first.returncode == 0, first.stderr
+    model = tmp_path / "a" / "linkage_model.json"
+    second = run(
+        "link",
+        str(synth_csv),
+        "--out",
+        str(tmp_path / "b"),
+        "--linkage-model",
+        str(model),
+        "--format",
+        "parquet",
+    )
+    assert second.returncode == 0, second.stderr
+    a = pd.read_parquet(tmp_path / "a" / "links.parquet")
+    b = pd.read_parquet(tmp_path / "b" / "links.parquet")
+    pd.testing.assert_frame_equal(a, b)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    result = run("link", str(synth_csv), "--out", str(tmp_path / "c"), "--linkage-model", str(bad))
+    assert result.returncode == 2 and "not a saved" in result.stderr

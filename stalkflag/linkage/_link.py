@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stalkflag.errors import ConfigError
 from stalkflag.linkage._mentions import build_mentions
 from stalkflag.linkage._notes import make_notes_pipeline, name_tokens, recover_suspects
 from stalkflag.linkage._splink import run_splink
@@ -19,6 +20,9 @@ from stalkflag.linkage._splink import run_splink
 __all__ = ["LinkResult", "link_incidents"]
 
 logger = logging.getLogger(__name__)
+
+MIN_INCIDENTS_TO_TRAIN = 200
+"""Below this, unsupervised training has too few pairs to learn from."""
 
 
 class _Phases:
@@ -109,6 +113,12 @@ def link_incidents(
     """
     if not 0 < cluster_threshold < 1:
         raise ValueError("cluster_threshold must be between 0 and 1")
+    if model is None and len(incidents) < MIN_INCIDENTS_TO_TRAIN:
+        raise ConfigError(
+            f"training a linkage model needs at least {MIN_INCIDENTS_TO_TRAIN} incidents; this export has "
+            f"{len(incidents)}. Reuse a model trained on a larger export (stalkflag link --linkage-model).",
+            code="C020",
+        )
     phases = _Phases()
     incidents = incidents.reset_index(drop=True)
     mentions = build_mentions(incidents)

@@ -11,6 +11,7 @@ import json
 import logging
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,9 +131,11 @@ def _pass(
     seed: int,
 ):
     """Train (or port) one pass's model and score its candidate pairs."""
-    sdf = db_api.register(frame, dataset_display_name=f"mentions_{stage}")
+    sdf = db_api.register(frame, dataset_display_name=f"mentions_{stage}_{uuid.uuid4().hex[:8]}")
     settings = build_settings(stage) if trained is None else port_model(trained, stage, dialect)
-    linker = Linker(sdf, settings, log_level=logging.WARNING)
+    linker = Linker(
+        sdf, settings, log_level=logging.ERROR
+    )  # level-not-observed notes are noise here
     t = time.perf_counter()
     if trained is None:
         logger.info("training the %s model on %d mentions", stage, len(frame))
