@@ -25,10 +25,11 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 
 setup: $(VENV)/.synced  ## install the locked environment
 
-demo: setup  ## generate a synthetic export, validate it, summarise it
+demo: setup  ## generate a synthetic export, validate, summarise and link it
 	$(VENV)/bin/stalkflag synth --n-incidents $(DEMO_N) --seed 42 --out $(DEMO_DIR)/incidents.csv
 	$(VENV)/bin/stalkflag validate $(DEMO_DIR)/incidents.csv --rejects $(DEMO_DIR)/incidents.rejects.csv --show 5
 	$(VENV)/bin/stalkflag summary $(DEMO_DIR)/incidents.csv
+	$(VENV)/bin/stalkflag link $(DEMO_DIR)/incidents.csv --out $(DEMO_DIR)/linked
 
 test: setup  ## run the whole test suite (pytest exits non-zero when no test ran)
 	$(VENV)/bin/python -m pytest

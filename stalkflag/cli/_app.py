@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -165,6 +166,9 @@ def link(
     category_map: Annotated[
         Path | None, typer.Option(help="YAML category map, as for validate.")
     ] = None,
+    memory_limit: Annotated[
+        str, typer.Option(help="DuckDB's memory cap, e.g. 1GB; beyond it DuckDB spills to disk.")
+    ] = "1.5GB",
 ) -> None:
     """Link incidents into people and suspect->victim pairs (Splink).
 
@@ -179,6 +183,8 @@ def link(
 
     if backend not in {"duckdb", "spark"}:
         raise ConfigError(f"--backend must be duckdb or spark, not {backend!r}.")
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit, flags=re.I):
+        raise ConfigError(f"--memory-limit must look like 1GB or 512MB, not {memory_limit!r}.")
     if output_format not in {"csv", "parquet"}:
         raise ConfigError(f"--format must be csv or parquet, not {output_format!r}.")
     model = None
@@ -201,7 +207,11 @@ def link(
     start = time.perf_counter()
     with err.status("linking people (Splink)") if err.is_terminal else _nothing():
         result = link_incidents(
-            report.accepted, model=model, backend=backend, cluster_threshold=threshold
+            report.accepted,
+            model=model,
+            backend=backend,
+            cluster_threshold=threshold,
+            memory_limit=memory_limit,
         )
     write_frame(result.incidents, out_dir / f"links.{output_format}")
     write_frame(result.people, out_dir / f"people.{output_format}")

@@ -98,6 +98,7 @@ def link_incidents(
     backend: str = "duckdb",
     cluster_threshold: float = 0.5,
     spark=None,
+    memory_limit: str = "1.5GB",
 ) -> LinkResult:
     """Resolve victims and suspects into people and incidents into suspect -> victim pairs.
 
@@ -107,6 +108,7 @@ def link_incidents(
         backend: ``"duckdb"`` (default) or ``"spark"``.
         cluster_threshold: Match probability at which two mentions are one person.
         spark: A Spark session for ``backend="spark"``.
+        memory_limit: DuckDB's memory cap (it spills to a temporary folder beyond it).
 
     Returns:
         The incidents' links, the people, the mentions, the scored pairs and the model.
@@ -124,8 +126,13 @@ def link_incidents(
     mentions = build_mentions(incidents)
     phases.done("person mentions")
     logger.info("%d incidents give %d person mentions", len(incidents), len(mentions))
-    run = run_splink(
-        mentions, model=model, backend=backend, cluster_threshold=cluster_threshold, spark=spark
+    run = _run_splink_clearly(
+        mentions,
+        model=model,
+        backend=backend,
+        cluster_threshold=cluster_threshold,
+        spark=spark,
+        memory_limit=memory_limit,
     )
     phases.done("splink")
     mentions = mentions.merge(run.clusters, on="unique_id", how="left")
@@ -171,6 +178,20 @@ def link_incidents(
     people = _people(links, mentions, incidents)
     phases.done("pairs and people")
     return LinkResult(links, people, mentions, run.edges, run.model)
+
+
+def _run_splink_clearly(mentions: pd.DataFrame, **kwargs: Any):
+    """:func:`run_splink`, with DuckDB running out of memory turned into a user's error."""
+    import duckdb
+
+    try:
+        return run_splink(mentions, **kwargs)
+    except duckdb.OutOfMemoryException:
+        raise ConfigError(
+            f"DuckDB ran out of memory within its limit of {kwargs.get('memory_limit')}; "
+            "raise it with --memory-limit (e.g. 3GB).",
+            code="C021",
+        ) from None
 
 
 def _mention_confidence(mentions: pd.DataFrame, edges: pd.DataFrame) -> np.ndarray:

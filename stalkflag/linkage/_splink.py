@@ -182,7 +182,7 @@ def run_splink(
     cluster_threshold: float = 0.5,
     spark=None,
     seed: int = 0,
-    memory_limit: str = "2GB",
+    memory_limit: str = "1.5GB",
 ) -> SplinkRun:
     """Train (or reuse) the linkage model, score candidate pairs and cluster mentions.
 
