@@ -31,6 +31,13 @@ err = Console(stderr=True, soft_wrap=True)
 logger = logging.getLogger("stalkflag")
 
 
+InputPath = Annotated[Path, typer.Argument(metavar="INPUT", help="The export (CSV or Parquet).")]
+CategoryMap = Annotated[
+    Path | None,
+    typer.Option(help="YAML mapping the force's own category codes onto the contract's."),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"stalkflag {__version__}")
@@ -99,9 +106,7 @@ def synth(
 
 @app.command()
 def validate(
-    input_path: Annotated[
-        Path, typer.Argument(metavar="INPUT", help="The export (CSV or Parquet).")
-    ],
+    input_path: InputPath,
     rejects: Annotated[
         Path | None,
         typer.Option(
@@ -112,10 +117,7 @@ def validate(
         Path | None,
         typer.Option("--out", help="Also write the accepted rows here (.csv or .parquet)."),
     ] = None,
-    category_map: Annotated[
-        Path | None,
-        typer.Option(help="YAML mapping the force's own category codes onto the contract's."),
-    ] = None,
+    category_map: CategoryMap = None,
     show: Annotated[int, typer.Option(min=0, help="How many problems to list on screen.")] = 50,
 ) -> None:
     """Check an export against the contract; list every problem; set bad rows aside.
@@ -140,9 +142,7 @@ def validate(
 
 @app.command()
 def link(
-    input_path: Annotated[
-        Path, typer.Argument(metavar="INPUT", help="The export (CSV or Parquet).")
-    ],
+    input_path: InputPath,
     out_dir: Annotated[
         Path,
         typer.Option(
@@ -163,9 +163,7 @@ def link(
         ),
     ] = 0.5,
     output_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
-    category_map: Annotated[
-        Path | None, typer.Option(help="YAML category map, as for validate.")
-    ] = None,
+    category_map: CategoryMap = None,
     memory_limit: Annotated[
         str, typer.Option(help="DuckDB's memory cap, e.g. 1GB; beyond it DuckDB spills to disk.")
     ] = "1.5GB",
@@ -230,18 +228,14 @@ def link(
 
 @app.command()
 def summary(
-    input_path: Annotated[
-        Path, typer.Argument(metavar="INPUT", help="The export (CSV or Parquet).")
-    ],
+    input_path: InputPath,
     truth: Annotated[
         Path | None,
         typer.Option(
             help="Ground truth of a synthetic export (default: INPUT.truth beside it, if present)."
         ),
     ] = None,
-    category_map: Annotated[
-        Path | None, typer.Option(help="YAML category map, as for validate.")
-    ] = None,
+    category_map: CategoryMap = None,
 ) -> None:
     """Summarise an export: counts by category, relationship and force (and truth, if synthetic)."""
     from stalkflag.summary import summarise
