@@ -161,7 +161,7 @@ def link(
         typer.Option(
             min=0.01, max=0.99, help="Match probability at which two mentions are one person."
         ),
-    ] = 0.5,
+    ] = 0.35,
     output_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
     category_map: CategoryMap = None,
     memory_limit: Annotated[

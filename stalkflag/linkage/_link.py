@@ -96,7 +96,7 @@ def link_incidents(
     *,
     model: dict[str, Any] | None = None,
     backend: str = "duckdb",
-    cluster_threshold: float = 0.5,
+    cluster_threshold: float = 0.35,
     spark=None,
     memory_limit: str = "1.5GB",
 ) -> LinkResult:

@@ -179,7 +179,7 @@ def run_splink(
     model: dict[str, Any] | None = None,
     backend: str = "duckdb",
     predict_threshold: float = 0.2,
-    cluster_threshold: float = 0.5,
+    cluster_threshold: float = 0.35,
     spark=None,
     seed: int = 0,
     memory_limit: str = "1.5GB",
