@@ -1,0 +1,113 @@
+"""Text layer: versioned behaviour patterns, normalisation, negation/hypothesis/actor, placeholders."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from spacy.matcher import Matcher
+
+from stalkflag.text import BEHAVIOURS, behaviour_patterns, make_text_pipeline
+from stalkflag.text._placeholders import mask_doc, name_lexicon
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return make_text_pipeline()
+
+
+def _found(nlp, text: str) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for m in nlp(text)._.behaviours:
+        out.setdefault(m.behaviour.split(".")[1], []).append(m)
+    return out
+
+
+def test_patterns_are_versioned_and_compile(nlp):
+    assert len(BEHAVIOURS) >= 20
+    assert all(re.fullmatch(r"stalkflag\.[a-z_]+\.v\d+", b) for b in BEHAVIOURS)
+    matcher = Matcher(nlp.vocab)
+    for name, patterns in behaviour_patterns().items():
+        matcher.add(name, patterns)
+    assert len(matcher) == len(BEHAVIOURS)
+
+
+@pytest.mark.parametrize(
+    ("text", "behaviour"),
+    [
+        ("SUSP FOLOWED IP HOME FROM GYM", "following"),
+        ("Her ex turned up at her address at 2am", "attending_home"),
+        ("He was waiting outside her work when she finished", "attending_work"),
+        ("An airtag was found in the lining of her coat", "tracking_device"),
+        ("He logged into her email and changed the password", "account_access"),
+        ("SUSP HAS USED X3 DIFFERENT NUMBERS AFTER IP BLOCKED HIM", "contact_after_block"),
+        ("He said he would kill her", "threats"),
+        ("He turned up despite being given a police warning", "breach_of_order"),
+        ("She is terrified and has changed her route to work", "fear_impact"),
+    ],
+)
+def test_behaviours_are_found_and_count(nlp, text, behaviour):
+    found = _found(nlp, text)
+    assert behaviour in found, found
+    assert any(m.counts for m in found[behaviour])
+    match = found[behaviour][0]
+    assert text[match.start_char : match.end_char] == match.text  # a real span of the note
+
+
+@pytest.mark.parametrize(
+    ("text", "behaviour", "why"),
+    [
+        ("The suspect denies following her.", "following", "negated"),
+        ("There is no evidence of him watching the house.", "watching", "negated"),
+        (
+            "She was advised to call 999 if he turns up at her address again.",
+            "attending_home",
+            "hypothetical",
+        ),
+        ("She is worried he will start following her.", "following", "hypothetical"),
+        ("IP admits she followed him to the pub to take photos.", "following", "victim"),
+    ],
+)
+def test_denials_hypotheticals_and_victims_own_acts_do_not_count(nlp, text, behaviour, why):
+    matches = _found(nlp, text)[behaviour]
+    assert not any(m.counts for m in matches)
+    m = matches[0]
+    assert {"negated": m.negated, "hypothetical": m.hypothetical, "victim": m.actor == "victim"}[
+        why
+    ]
+
+
+def test_a_named_suspect_acts_and_the_recipient_of_messages_is_not_the_actor(nlp):
+    found = _found(nlp, "Caller reports: Graham OLIVER has been following her around.")
+    assert any(m.counts for m in found["following"])
+    found = _found(nlp, "She received 20 messages from him overnight.")
+    assert any(m.counts for m in found["contact_messages"])
+
+
+def test_placeholders_replace_personal_data(nlp):
+    doc = nlp(
+        "Darren SMITH rang Ms Jones on 07700 900123 and emailed jo@example.com; he sat outside "
+        "12 Acacia Road, LS1 4AB in his car AB12 CDE."
+    )
+    masked = mask_doc(doc, name_lexicon(["Darren Smith"]))
+    assert masked == (
+        "<NAME> <NAME> rang Ms <NAME> on <PHONE> and emailed <EMAIL>; he sat outside "
+        "<ADDRESS>, <POSTCODE> in his car <VRM>."
+    )
+
+
+def test_no_name_from_the_export_survives_masking(nlp, synth_small):
+    export, _ = synth_small
+    lexicon = name_lexicon(export["victim_name"].tolist() + export["suspect_name"].tolist())
+    leaks = []
+    for doc, victim, suspect in zip(
+        nlp.pipe(export["notes"].head(1500).tolist()),
+        export["victim_name"].head(1500),
+        export["suspect_name"].head(1500),
+        strict=True,
+    ):
+        masked = mask_doc(doc, lexicon).lower()
+        words = set(re.findall(r"[a-z']+", masked))
+        own = name_lexicon([victim, suspect])
+        leaks += sorted(own & words)
+    assert not leaks, leaks[:20]
