@@ -30,3 +30,26 @@ def synth_csv(tmp_path_factory, synth_small) -> Path:
 @pytest.fixture()
 def broken_csv() -> Path:
     return DATA / "broken_export.csv"
+
+
+@pytest.fixture(scope="session")
+def accepted(synth_csv) -> pd.DataFrame:
+    """The synthetic export after validation."""
+    from stalkflag.io import read_export
+    from stalkflag.validate import validate_export
+
+    return validate_export(read_export(synth_csv)).accepted
+
+
+@pytest.fixture(scope="session")
+def truth(synth_small, accepted) -> pd.DataFrame:
+    """Ground truth aligned with ``accepted``."""
+    return synth_small[1].set_index("incident_id").loc[accepted["incident_id"]].reset_index()
+
+
+@pytest.fixture(scope="session")
+def linked(accepted):
+    """Real Splink linkage of the synthetic export (DuckDB)."""
+    from stalkflag.linkage import link_incidents
+
+    return link_incidents(accepted)

@@ -11,24 +11,6 @@ import pytest
 from stalkflag.linkage import build_mentions, cluster_scores, exact_id_baseline, link_incidents
 from stalkflag.linkage._mentions import _parse_names, nickname_variants
 from stalkflag.linkage._notes import NOTE_METHOD_CONFIDENCE, make_notes_pipeline
-from stalkflag.validate import validate_export
-
-
-@pytest.fixture(scope="module")
-def accepted(synth_csv):
-    from stalkflag.io import read_export
-
-    return validate_export(read_export(synth_csv)).accepted
-
-
-@pytest.fixture(scope="module")
-def truth(synth_small, accepted):
-    return synth_small[1].set_index("incident_id").loc[accepted["incident_id"]].reset_index()
-
-
-@pytest.fixture(scope="module")
-def linked(accepted):
-    return link_incidents(accepted)
 
 
 @pytest.mark.parametrize(

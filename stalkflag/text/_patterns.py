@@ -383,6 +383,36 @@ KEYWORDS: frozenset[str] = frozenset(
     for word in token.get("NORM", {}).get("IN", [])
     if len(word) >= 5
 ) | frozenset(
-    ["follow", "followed", "following", "watching", "watched", "loitering", "message", "messages", "messaged", "texted", "threatened", "threatening", "frightened", "terrified", "tracker", "airtag", "outside", "address", "suspect", "victim", "breached", "warning", "account", "profile", "password", "flowers", "damaged", "slashed", "scratched"]
+    [
+        "follow",
+        "followed",
+        "following",
+        "watching",
+        "watched",
+        "loitering",
+        "message",
+        "messages",
+        "messaged",
+        "texted",
+        "threatened",
+        "threatening",
+        "frightened",
+        "terrified",
+        "tracker",
+        "airtag",
+        "outside",
+        "address",
+        "suspect",
+        "victim",
+        "breached",
+        "warning",
+        "account",
+        "profile",
+        "password",
+        "flowers",
+        "damaged",
+        "slashed",
+        "scratched",
+    ]
 )
 """Words the normaliser corrects single typos towards (``folowed`` -> ``followed``)."""

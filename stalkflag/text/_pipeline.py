@@ -76,18 +76,80 @@ _SPECIAL_CASES = {
 _TIMES = re.compile(r"^[xX](\d+)$")
 
 NEGATION_CUES = frozenset(
-    ["deny", "denies", "denied", "denying", "not", "never", "no", "n't", "without", "nothing", "none", "neither", "nor"]
+    [
+        "deny",
+        "denies",
+        "denied",
+        "denying",
+        "not",
+        "never",
+        "no",
+        "n't",
+        "without",
+        "nothing",
+        "none",
+        "neither",
+        "nor",
+    ]
 )
 HYPOTHETICAL_CUES = frozenset(
-    ["if", "should", "worried", "concerned", "fears", "fear", "afraid", "may", "might", "could", "would", "will", "unless", "whether", "advised"]
+    [
+        "if",
+        "should",
+        "worried",
+        "concerned",
+        "fears",
+        "fear",
+        "afraid",
+        "may",
+        "might",
+        "could",
+        "would",
+        "will",
+        "unless",
+        "whether",
+        "advised",
+    ]
 )
-VICTIM_REFS = frozenset(["victim", "i", "me", "my", "caller", "complainant", "informant", "she", "her", "reporting"])
+VICTIM_REFS = frozenset(
+    ["victim", "i", "me", "my", "caller", "complainant", "informant", "she", "her", "reporting"]
+)
 SUSPECT_REFS = frozenset(
-    ["suspect", "he", "him", "his", "ex", "ex-partner", "boyfriend", "girlfriend", "husband", "wife", "partner", "male", "man", "offender", "neighbour", "perpetrator"]
+    [
+        "suspect",
+        "he",
+        "him",
+        "his",
+        "ex",
+        "ex-partner",
+        "boyfriend",
+        "girlfriend",
+        "husband",
+        "wife",
+        "partner",
+        "male",
+        "man",
+        "offender",
+        "neighbour",
+        "perpetrator",
+    ]
 )
 MODAL_CUES = frozenset(["would", "will", "could", "may", "might"])
 """Hypothetical cues that do not make a reported threat hypothetical ("said he would kill her")."""
-THIRD_REFS = frozenset(["mother", "mum", "dad", "father", "sister", "brother", "friend", "aunt", "colleagues", "cousin"])
+THIRD_REFS = frozenset(
+    [
+        "mother",
+        "mum",
+        "dad",
+        "father",
+        "sister",
+        "brother",
+        "friend",
+        "aunt",
+        "colleagues",
+        "cousin",
+    ]
+)
 
 
 CONTEXT_BEHAVIOURS = frozenset({"stalkflag.fear_impact.v1", "stalkflag.separation.v1"})
@@ -216,7 +278,21 @@ _CLAUSE_BREAKS = frozenset({".", ";", ":", "!", "?", "-", "but", "and", ","})
 
 
 _IRREGULAR_VERBS = frozenset(
-    ["rang", "sat", "stood", "came", "went", "drove", "broke", "took", "knew", "kept", "hung", "threatened", "turned"]
+    [
+        "rang",
+        "sat",
+        "stood",
+        "came",
+        "went",
+        "drove",
+        "broke",
+        "took",
+        "knew",
+        "kept",
+        "hung",
+        "threatened",
+        "turned",
+    ]
 )
 _VERB_FORM = re.compile(r"(?:ed|ing)$")
 

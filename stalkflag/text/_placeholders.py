@@ -30,7 +30,40 @@ _STREET = re.compile(
 )
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "mx"})
 _NOT_NAMES = frozenset(
-    ["the", "a", "an", "and", "or", "but", "if", "he", "she", "his", "her", "him", "they", "them", "i", "me", "my", "we", "you", "it", "victim", "suspect", "caller", "police", "officer", "pc", "sgt", "dc", "ip", "susp", "no", "not"]
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "if",
+        "he",
+        "she",
+        "his",
+        "her",
+        "him",
+        "they",
+        "them",
+        "i",
+        "me",
+        "my",
+        "we",
+        "you",
+        "it",
+        "victim",
+        "suspect",
+        "caller",
+        "police",
+        "officer",
+        "pc",
+        "sgt",
+        "dc",
+        "ip",
+        "susp",
+        "no",
+        "not",
+    ]
 )
 
 

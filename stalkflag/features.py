@@ -1,0 +1,159 @@
+"""Course-of-conduct features per suspect -> victim pair, with no look-ahead.
+
+Each incident is described in the context of its pair using only the pair's incidents reported
+up to and including it (ties by time are broken by ``incident_id``), so a score never depends on
+what happened later. Features:
+
+- volume and time: incidents so far, days since the first, incidents per 30 days, days since
+  the previous incident, and escalation (mean gap so far over the latest gap);
+- behaviours: cumulative counts of each counted behaviour (from :mod:`stalkflag.text`), how
+  many distinct behaviours, online and offline acts and whether both occur;
+- contact after being told to stop (breach of a warning or order so far), third parties,
+  threats, fear, separation;
+- the suspect's other victims so far, the relationship, the mix of recorded categories so far,
+  and how the suspect was linked (fields or notes) with the link's confidence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from stalkflag.schema import CATEGORIES, RELATIONSHIPS
+from stalkflag.text import BEHAVIOURS
+
+__all__ = ["ONLINE_BEHAVIOURS", "behaviour_matrix", "pattern_features"]
+
+ONLINE_BEHAVIOURS = frozenset({
+    "stalkflag.contact_calls.v1", "stalkflag.contact_messages.v1", "stalkflag.contact_after_block.v1",
+    "stalkflag.monitoring_online.v1", "stalkflag.tracking_device.v1", "stalkflag.account_access.v1",
+    "stalkflag.fake_profile.v1", "stalkflag.publishing.v1", "stalkflag.ordering_in_name.v1",
+})  # fmt: skip
+OFFLINE_BEHAVIOURS = frozenset({
+    "stalkflag.following.v1", "stalkflag.attending_home.v1", "stalkflag.attending_work.v1",
+    "stalkflag.loitering.v1", "stalkflag.watching.v1", "stalkflag.unwanted_gifts.v1",
+    "stalkflag.property_damage.v1",
+})  # fmt: skip
+_CONTEXT = {"stalkflag.fear_impact.v1", "stalkflag.separation.v1"}
+_ACTS = [b for b in BEHAVIOURS if b not in _CONTEXT]
+
+
+def behaviour_matrix(docs) -> pd.DataFrame:
+    """Counted behaviour matches per note (rows in the order of ``docs``), one column per id."""
+    rows = []
+    for doc in docs:
+        counts = dict.fromkeys(BEHAVIOURS, 0)
+        for match in doc._.behaviours:
+            if match.counts:
+                counts[match.behaviour] += 1
+        rows.append(counts)
+    return pd.DataFrame(rows, columns=list(BEHAVIOURS), dtype="int32")
+
+
+def pattern_features(
+    incidents: pd.DataFrame, links: pd.DataFrame, behaviours: pd.DataFrame
+) -> pd.DataFrame:
+    """Features of each incident in the context of its pair so far.
+
+    Args:
+        incidents: Validated incidents (``incident_id``, ``reported_at``, ``recorded_category``,
+            ``relationship``).
+        links: The linkage output for the same incidents, same order
+            (:attr:`stalkflag.linkage.LinkResult.incidents`).
+        behaviours: :func:`behaviour_matrix` of the incidents' notes, same order.
+
+    Returns:
+        One row per incident, in the input order, indexed like ``incidents``; every column is
+        numeric.
+    """
+    if not (len(incidents) == len(links) == len(behaviours)):
+        raise ValueError(
+            "incidents, links and behaviours must have one row per incident, in the same order"
+        )
+    if not (incidents["incident_id"].to_numpy() == links["incident_id"].to_numpy()).all():
+        raise ValueError("links are not in the same order as incidents")
+    frame = pd.DataFrame(
+        {
+            "pair": links["pair_id"].to_numpy(),
+            "suspect": links["suspect_person_id"].to_numpy(),
+            "victim": links["victim_person_id"].to_numpy(),
+            "t": incidents["reported_at"].to_numpy(),
+            "id": incidents["incident_id"].to_numpy(),
+            "pos": np.arange(len(incidents)),
+        }
+    )
+    order = frame.sort_values(["pair", "t", "id"], kind="stable").index.to_numpy()
+    f = frame.loc[order].reset_index(drop=True)
+    b = behaviours.iloc[order].reset_index(drop=True)
+    by_pair = f.groupby("pair", sort=False)
+    out = pd.DataFrame(index=f.index)
+
+    days = (f["t"] - f["t"].min()).dt.total_seconds().to_numpy() / 86400.0
+    f["days"] = days
+    first = by_pair["days"].transform("min").to_numpy()
+    out["incidents_so_far"] = by_pair.cumcount().to_numpy() + 1
+    out["span_days"] = days - first
+    out["rate_per_30_days"] = out["incidents_so_far"] / np.maximum(out["span_days"], 1.0) * 30.0
+    gap = by_pair["days"].diff().to_numpy()
+    out["days_since_previous"] = np.nan_to_num(gap, nan=-1.0)
+    mean_gap = np.where(
+        out["incidents_so_far"] > 1,
+        out["span_days"] / np.maximum(out["incidents_so_far"] - 1, 1),
+        0.0,
+    )
+    out["escalation"] = np.where(
+        np.nan_to_num(gap, nan=0.0) > 0,
+        mean_gap / np.maximum(np.nan_to_num(gap, nan=1.0), 0.5),
+        0.0,
+    )
+    out["escalation"] = out["escalation"].clip(0, 50)
+
+    cumulative = b.groupby(f["pair"], sort=False).cumsum()
+    for column in BEHAVIOURS:
+        out[f"n_{column}"] = cumulative[column].to_numpy()
+    acts_seen = (cumulative[_ACTS] > 0).sum(axis=1)
+    out["distinct_behaviours"] = acts_seen.to_numpy()
+    online = cumulative[[c for c in _ACTS if c in ONLINE_BEHAVIOURS]].sum(axis=1).to_numpy()
+    offline = cumulative[[c for c in _ACTS if c in OFFLINE_BEHAVIOURS]].sum(axis=1).to_numpy()
+    out["online_acts"] = online
+    out["offline_acts"] = offline
+    out["online_and_offline"] = ((online > 0) & (offline > 0)).astype(int)
+    out["acts_in_this_incident"] = b[_ACTS].sum(axis=1).to_numpy()
+
+    out["suspect_other_victims"] = _other_victims_so_far(f)
+
+    relationship = incidents["relationship"].astype(object).fillna("").to_numpy()[order]
+    for value in RELATIONSHIPS:
+        out[f"relationship_{value}"] = (relationship == value).astype(int)
+    out["relationship_missing"] = (relationship == "").astype(int)
+    category = incidents["recorded_category"].astype(object).fillna("").to_numpy()[order]
+    for value in CATEGORIES:
+        hit = pd.Series((category == value).astype(int))
+        out[f"share_recorded_{value}"] = (
+            hit.groupby(f["pair"].to_numpy(), sort=False).cumsum().to_numpy()
+            / out["incidents_so_far"].to_numpy()
+        )
+
+    method = links["suspect_link_method"].astype(object).to_numpy()[order]
+    out["suspect_from_fields"] = (method == "fields").astype(int)
+    out["suspect_unknown"] = (method == "victim_only").astype(int)
+    out["link_confidence"] = links["link_confidence"].to_numpy()[order]
+
+    out.index = f["pos"].to_numpy()
+    out = out.sort_index()
+    out.index = incidents.index
+    return out.astype("float64")
+
+
+def _other_victims_so_far(f: pd.DataFrame) -> np.ndarray:
+    """For each incident, how many victims other than this one the suspect had up to then.
+
+    Unknown suspects (``...~unknown``) have no other victims by construction.
+    """
+    g = f.sort_values(["suspect", "t", "id"], kind="stable")
+    first_time = ~g.duplicated(["suspect", "victim"])
+    distinct = first_time.astype(int).groupby(g["suspect"], sort=False).cumsum()
+    other = (distinct - 1).clip(lower=0)
+    unknown = g["suspect"].astype(str).str.endswith("~unknown")
+    other = other.where(~unknown, 0)
+    return other.reindex(f.index).to_numpy()
