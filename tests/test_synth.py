@@ -102,7 +102,7 @@ def test_identity_noise_is_present(synth_small):
     # common names shared by different people
     plain = names.assign(norm=names["victim_name"].str.lower())
     shared = plain.groupby("norm")["key"].nunique()
-    assert (shared > 1).sum() > 5
+    assert (shared > 1).sum() >= 3  # different people, same name (3,000 rows, realistic name tail)
 
 
 def test_suspects_blank_in_fields_but_named_or_described_in_notes(synth_small):

@@ -37,6 +37,28 @@ _RELATIONSHIP_SLIPS = {
     "stranger": "acquaintance",
 }
 _CHUNK = 2_000
+_MUNDANE = {  # how a stalking incident reads when written up as a minor matter
+    "ex_partner": (
+        "vague_contact",
+        "vague_contact",
+        "child_contact_messages",
+        "debt_demand",
+        "verbal_abuse",
+        "messages",
+    ),
+    "colleague": ("vague_contact", "work_grievance", "verbal_abuse", "messages"),
+    "default": ("vague_contact", "vague_contact", "verbal_abuse", "messages", "online_argument"),
+}
+_LOOKALIKE_OVERLAP = (
+    "messages",
+    "calls",
+    "turn_up_home",
+    "watch",
+    "loiter",
+    "follow",
+    "third_party_contact",
+)
+_ONLINE_OVERLAP = ("messages", "new_number", "monitor_online", "fake_profile")
 
 
 @dataclass(frozen=True)
@@ -210,7 +232,14 @@ def _render_pattern(plan: _Plan, i: int, out: dict[str, list]) -> None:
             rng.choices((1, 2, 3), weights=(0.5, 0.35, 0.15))[0],
             rng,
         )
-        if sc.stalking and k >= 2 and k >= n // 2 and rng.random() < 0.3:
+        mundane = sc.stalking and rng.random() < (0.4 if k < 3 else 0.25)
+        if mundane:  # written up as a minor matter: one vague or pretext act, nothing more
+            behaviours = [rng.choice(_MUNDANE.get(relationship, _MUNDANE["default"]))]
+        elif not sc.stalking and rng.random() < 0.2:
+            extra = rng.choice(_LOOKALIKE_OVERLAP if not sc.online_only else _ONLINE_OVERLAP)
+            if extra not in behaviours:
+                behaviours.append(extra)
+        if sc.stalking and not mundane and k >= 2 and k >= n // 2 and rng.random() < 0.3:
             extra = rng.choice(("threats", "breach_warning"))
             if extra not in behaviours:
                 behaviours.append(extra)
@@ -244,7 +273,7 @@ def _render_pattern(plan: _Plan, i: int, out: dict[str, list]) -> None:
             suspect_first=people.first[si],
             suspect_last=people.last[si],
             relationship=relationship,
-            context=sc.context if rng.random() < (0.7 if k == 0 else 0.2) else None,
+            context=sc.context if not mundane and rng.random() < (0.7 if k == 0 else 0.2) else None,
             events=events,
             impact=rng.choices(list(impact_w), weights=list(impact_w.values()))[0]
             if rng.random() < 0.75

@@ -11,7 +11,7 @@ few look-alikes are over-recorded as stalking.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = ["SCENARIOS", "Scenario", "record_category"]
 
@@ -141,7 +141,7 @@ _CYBER_STALK = {
     "calls": 1,
 }
 
-SCENARIOS: tuple[Scenario, ...] = (
+_BASE_SCENARIOS: tuple[Scenario, ...] = (
     # --- stalking: 25% of patterns ---
     Scenario(
         "ex_partner_stalking",
@@ -390,6 +390,84 @@ SCENARIOS: tuple[Scenario, ...] = (
         denial=0.15,
     ),
 )
+
+_HARDNESS: dict[str, dict[str, float]] = {
+    # Stalking written up as something mundane: pretexts (the children, money, belongings),
+    # rows, and vague "ongoing issues" notes, so one note rarely gives the pattern away.
+    "ex_partner_stalking": {
+        "child_contact_messages": 0.8,
+        "debt_demand": 0.8,
+        "verbal_abuse": 1.0,
+        "vague_contact": 2.5,
+        "partner_argument": 0.5,
+    },
+    "acquaintance_fixation": {
+        "vague_contact": 2.5,
+        "verbal_abuse": 0.7,
+        "debt_demand": 0.3,
+        "online_argument": 0.4,
+    },
+    "colleague_fixation": {"work_grievance": 1.0, "vague_contact": 2.0, "verbal_abuse": 0.5},
+    "stranger_stalking": {
+        "vague_contact": 1.5,
+        "youths_gathering": 0.3,
+        "false_belief_followed": 0.3,
+    },
+    "cyberstalking": {"online_argument": 1.0, "online_post_about": 0.5},
+    # Look-alikes doing what stalkers do, for an issue or inside a relationship.
+    "neighbour_dispute": {
+        "watch": 0.6,
+        "loiter": 0.6,
+        "messages": 0.5,
+        "follow": 0.3,
+        "vague_contact": 2.0,
+    },
+    "issue_dispute": {
+        "messages": 0.5,
+        "calls": 0.3,
+        "turn_up_home": 0.4,
+        "third_party_contact": 0.4,
+        "vague_contact": 1.5,
+    },
+    "one_off_threat": {"vague_contact": 1.0},
+    "current_partner_abuse": {
+        "messages": 0.5,
+        "calls": 0.5,
+        "account_access": 0.3,
+        "tracker": 0.3,
+        "follow": 0.3,
+        "vague_contact": 1.5,
+    },
+    "coparenting_dispute": {
+        "messages": 1.0,
+        "calls": 0.7,
+        "turn_up_home": 0.9,
+        "third_party_contact": 0.5,
+        "vague_contact": 2.0,
+    },
+    "mutual_online_argument": {
+        "messages": 0.5,
+        "publish_info": 0.2,
+        "fake_profile": 0.3,
+        "monitor_online": 0.5,
+        "new_number": 0.3,
+    },
+    "group_harassment": {"watch": 0.5, "loiter": 1.0, "vague_contact": 1.0},
+    "false_report": {"watch": 0.2, "follow": 0.5, "tracker": 0.3, "vague_contact": 0.5},
+    "family_violence": {"turn_up_home": 0.4, "calls": 0.2, "messages": 0.7, "vague_contact": 1.5},
+}
+"""Behaviours each scenario shares with the other side, added to its base pool (weights add)."""
+
+
+def _harder(scenario: Scenario) -> Scenario:
+    extra = _HARDNESS.get(scenario.name, {})
+    pool = dict(scenario.behaviours)
+    for behaviour, weight in extra.items():
+        pool[behaviour] = pool.get(behaviour, 0.0) + weight
+    return replace(scenario, behaviours=pool)
+
+
+SCENARIOS: tuple[Scenario, ...] = tuple(_harder(s) for s in _BASE_SCENARIOS)
 
 _STALK_RECORDED = {  # for stalking incidents not recorded as stalking
     "offline_ex": {

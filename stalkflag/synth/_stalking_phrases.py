@@ -281,6 +281,25 @@ STALKING_BEHAVIOURS: dict[str, dict[str, object]] = {
         "ger": ["ordering things in {Vp} name"],
         "if": ["orders anything else in {Vp} name"],
     },
+    "vague_contact": {
+        "channel": "offline",
+        "did": [
+            "{S} has been causing problems again",
+            "{S} came round again",
+            "there was another argument with {So}",
+            "ongoing issues with {So}",
+            "{Vs} wants {So} to leave {Vo} alone",
+            "{S} will not leave {Vo} alone",
+            "unwanted contact from {So} again",
+            "{S} has been in touch again {when}",
+            "{Vs} reported further problems with {So}",
+            "same issues as before with {So}",
+            "{Vs} said {S} had been at it again",
+            "words were exchanged with {So} {when}",
+        ],
+        "ger": ["bothering {Vo}", "contacting {Vo}", "causing problems"],
+        "if": ["causes any more problems", "comes round again", "gets in touch again"],
+    },
 }
 
 SHARED_SLOTS: dict[str, list[str]] = {
