@@ -36,7 +36,7 @@ test: setup  ## run the whole test suite (pytest exits non-zero when no test ran
 
 lint: setup
 	$(VENV)/bin/ruff check stalkflag tests experiments
-	$(VENV)/bin/mypy stalkflag
+	$(VENV)/bin/mypy stalkflag  # clean as of this commit
 
 clean:
 	rm -rf .venv .tools data/generated .pytest_cache

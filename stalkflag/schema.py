@@ -94,7 +94,10 @@ REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
 OPTIONAL_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if not c.required)
 PERSONAL_COLUMNS: frozenset[str] = frozenset(c.name for c in COLUMNS if c.personal)
 
-_nullable_str = {"dtype": "string", "nullable": True, "required": False}
+
+def _optional_text() -> pa.Column:
+    return pa.Column("string", nullable=True, required=False)
+
 
 CONTRACT_SCHEMA = pa.DataFrameSchema(
     {
@@ -102,16 +105,16 @@ CONTRACT_SCHEMA = pa.DataFrameSchema(
         "reported_at": pa.Column("datetime64[ns]"),
         "recorded_category": pa.Column("string", checks=pa.Check.isin(CATEGORIES)),
         "notes": pa.Column("string"),
-        "victim_id": pa.Column(**_nullable_str),
-        "suspect_id": pa.Column(**_nullable_str),
-        "victim_name": pa.Column(**_nullable_str),
-        "suspect_name": pa.Column(**_nullable_str),
+        "victim_id": _optional_text(),
+        "suspect_id": _optional_text(),
+        "victim_name": _optional_text(),
+        "suspect_name": _optional_text(),
         "victim_dob": pa.Column("datetime64[ns]", nullable=True, required=False),
         "suspect_dob": pa.Column("datetime64[ns]", nullable=True, required=False),
         "relationship": pa.Column(
             "string", nullable=True, required=False, checks=pa.Check.isin(RELATIONSHIPS)
         ),
-        "force": pa.Column(**_nullable_str),
+        "force": _optional_text(),
         "label": pa.Column("Int8", nullable=True, required=False, checks=pa.Check.isin([0, 1])),
     },
     strict=False,

@@ -150,7 +150,7 @@ def link_incidents(
     victim = np.where(no_victim, [f"PER-x{i}" for i in range(n)], victim)  # nobody to link to
     victim_conf = np.where(no_victim, 0.0, victim_conf)
 
-    method = np.where(pd.isna(suspect), None, "fields").astype(object)
+    method = np.array(["fields" if pd.notna(x) else None for x in suspect], dtype=object)
     suspects = mentions[mentions["role"] == "suspect"]
     names = name_tokens(suspects["person_id"], suspects["first_name"], suspects["surname"])
     lexicon = {f for f, c in Counter(mentions["first_name"].dropna()).items() if c >= 3}

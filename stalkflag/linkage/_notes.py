@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,7 @@ _RELATION = [
 ]
 _PERSON = ["male", "man", "female", "woman", "person", "guy", "bloke", "suspect", "lad"]
 
-_REFERENCE_PATTERNS = [
+_REFERENCE_PATTERNS: list[list[dict[str, Any]]] = [
     [{"LOWER": "same"}, {"LOWER": {"IN": _PERSON}}],
     [
         {"LOWER": {"IN": ["previous", "earlier"]}},
@@ -83,7 +84,7 @@ _REFERENCE_PATTERNS = [
     ],
     [{"LOWER": "as"}, {"LOWER": "last"}, {"LOWER": "time"}],
 ]
-_NAMED_PATTERNS = [
+_NAMED_PATTERNS: list[list[dict[str, Any]]] = [
     [{"LOWER": {"IN": _RELATION}}, {"IS_ALPHA": True}],
     [{"LOWER": {"IN": _RELATION}}, {"ORTH": ","}, {"IS_ALPHA": True}],
     [{"LOWER": "called"}, {"IS_ALPHA": True}],
@@ -203,7 +204,7 @@ def recover_suspects(
             gap, nearest = min((abs(d - days[pos]), k) for d, k in known_days[victim])
             if gap <= RECENT_DAYS:
                 method, suspect = "victim_recent_suspect", nearest
-        if suspect is None:
+        if suspect is None or method is None:
             method, suspect = "victim_only", f"{victim}~unknown"
         latest[victim] = suspect
         out.append((pos, suspect, method, NOTE_METHOD_CONFIDENCE[method]))

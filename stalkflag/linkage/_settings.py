@@ -23,13 +23,15 @@ the other party's surname, and swapped names.
 
 from __future__ import annotations
 
+from typing import Any
+
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
 __all__ = ["BLOCKING_RULES", "SUSPECT_BLOCKING_RULES", "TRAINING_BLOCKS", "build_settings"]
 
-BLOCKING_RULES = [
+BLOCKING_RULES: list[Any] = [
     block_on("force_person_id"),
     block_on("first_canon", "substr(surname, 1, 3)", "force"),
     block_on("surname", "dob"),
@@ -61,7 +63,7 @@ _INITIAL = (
 )
 
 
-SUSPECT_BLOCKING_RULES = [
+SUSPECT_BLOCKING_RULES: list[Any] = [
     block_on("victim_person"),
     block_on("force_person_id"),
     block_on("first_canon", "substr(surname, 1, 3)", "force"),

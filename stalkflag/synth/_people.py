@@ -94,7 +94,7 @@ def make_people(female: np.ndarray, age_years: np.ndarray, rng: np.random.Genera
     dob = born - rng.integers(0, 365, size=n)
     id_numbers = rng.choice(9_000_000, size=2 * n, replace=False) + 1_000_000
     two = rng.random(n) < NOISE["second_id"]
-    ids = [
+    ids: list[tuple[str, ...]] = [
         (f"PN{id_numbers[i]}", f"PN{id_numbers[n + i]}") if two[i] else (f"PN{id_numbers[i]}",)
         for i in range(n)
     ]

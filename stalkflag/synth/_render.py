@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from stalkflag.synth._lookalike_phrases import FILLER, LOOKALIKE_BEHAVIOURS, LOOKALIKE_SLOTS
 from stalkflag.synth._stalking_phrases import (
@@ -28,7 +29,7 @@ from stalkflag.synth._stalking_phrases import (
 
 __all__ = ["BEHAVIOURS", "STYLES", "NoteFacts", "render_note"]
 
-BEHAVIOURS: dict[str, dict[str, object]] = {**STALKING_BEHAVIOURS, **LOOKALIKE_BEHAVIOURS}
+BEHAVIOURS: dict[str, dict[str, Any]] = {**STALKING_BEHAVIOURS, **LOOKALIKE_BEHAVIOURS}
 SLOTS: dict[str, list[str]] = {**SHARED_SLOTS, **CONTEXT_SLOTS, **LOOKALIKE_SLOTS}
 
 STYLES: tuple[str, ...] = (

@@ -347,7 +347,7 @@ def make_text_pipeline() -> Language:
     """``spacy.blank("en")`` with the tokenizer special cases and both rule components."""
     nlp = spacy.blank("en")
     for text, norm in _SPECIAL_CASES.items():
-        nlp.tokenizer.add_special_case(text, [{ORTH: text, NORM: norm}])
+        nlp.tokenizer.add_special_case(text, [{ORTH: text, NORM: norm}])  # type: ignore[union-attr]
     nlp.add_pipe("stalkflag_normalise")
     nlp.add_pipe("stalkflag_behaviours")
     return nlp
