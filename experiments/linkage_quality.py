@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _report import emit
 
 from stalkflag.io import read_export, write_frame
 from stalkflag.linkage import (
@@ -124,10 +125,7 @@ def main() -> None:
         f"Incidents whose suspect fields were blank: {int(blank.sum()):,} "
         f"({len(set(recovered_right)):,} distinct suspects assigned to them).",
     ]
-    text = "\n".join(lines) + "\n"
-    if args.out:
-        args.out.write_text(text)
-    print(text)
+    emit(lines, args.out)
 
 
 if __name__ == "__main__":

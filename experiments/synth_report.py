@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from _report import emit
 
 from stalkflag.synth import SynthConfig, generate
 
@@ -97,10 +98,7 @@ def main() -> None:
             f"incident {r['incident_index'] + 1} of {r['pattern_size']}:"
         )
         lines.append(f"  > {r['notes'] or '(empty note)'}")
-    text = "\n".join(lines) + "\n"
-    if args.out:
-        args.out.write_text(text)
-    print(text)
+    emit(lines, args.out)
 
 
 if __name__ == "__main__":

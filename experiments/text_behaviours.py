@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from _report import emit
 
 from stalkflag.synth import SynthConfig, generate
 from stalkflag.text import make_text_pipeline
@@ -119,10 +120,7 @@ def main() -> None:
         f"(excluding fear and separation context): "
         f"{sum(bool(f - {'stalkflag.fear_impact.v1', 'stalkflag.separation.v1'}) for f in real_found) / max(len(real), 1):.1%}.",
     ]
-    text = "\n".join(lines) + "\n"
-    if args.out:
-        args.out.write_text(text)
-    print(text)
+    emit(lines, args.out)
 
 
 if __name__ == "__main__":
