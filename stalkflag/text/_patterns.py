@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import catalogue
 
-__all__ = ["BEHAVIOURS", "KEYWORDS", "behaviour_patterns", "registry"]
+__all__ = ["BEHAVIOURS", "CLOSE_TO_VICTIM", "KEYWORDS", "behaviour_patterns", "registry"]
 
 registry = catalogue.create("stalkflag", "behaviours")
 """Registry of behaviour pattern functions, by versioned name."""
@@ -32,6 +32,11 @@ def _word(*stems: str) -> dict:
 def _any(*words: str) -> dict:
     return {"NORM": {"IN": list(words)}}
 
+
+CLOSE_TO_VICTIM: tuple[str, ...] = (
+    "mother", "mum", "dad", "father", "sister", "brother", "friend", "aunt", "colleagues",
+)  # fmt: skip
+"""People around the victim: third parties a stalker contacts, and third-party actors in a note."""
 
 _GAP = {"OP": "{0,3}"}  # up to three tokens between the parts of a phrase
 _PLACE = _any(
@@ -234,22 +239,7 @@ def publishing() -> list[Pattern]:
 
 @registry.register("stalkflag.third_party_contact.v1")
 def third_party_contact() -> list[Pattern]:
-    family = _any(
-        "mother",
-        "mum",
-        "dad",
-        "father",
-        "sister",
-        "brother",
-        "family",
-        "friend",
-        "friends",
-        "colleagues",
-        "manager",
-        "employer",
-        "partner",
-        "aunt",
-    )
+    family = _any(*CLOSE_TO_VICTIM, "family", "friends", "manager", "employer", "partner")
     return [
         [
             _word("contact", "message", "ring", "rang", "call", "text"),

@@ -24,7 +24,7 @@ from spacy.symbols import NORM, ORTH
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from stalkflag.text._patterns import KEYWORDS, behaviour_patterns
+from stalkflag.text._patterns import CLOSE_TO_VICTIM, KEYWORDS, behaviour_patterns
 
 __all__ = ["BehaviourMatch", "make_text_pipeline"]
 
@@ -136,20 +136,7 @@ SUSPECT_REFS = frozenset(
 )
 MODAL_CUES = frozenset(["would", "will", "could", "may", "might"])
 """Hypothetical cues that do not make a reported threat hypothetical ("said he would kill her")."""
-THIRD_REFS = frozenset(
-    [
-        "mother",
-        "mum",
-        "dad",
-        "father",
-        "sister",
-        "brother",
-        "friend",
-        "aunt",
-        "colleagues",
-        "cousin",
-    ]
-)
+THIRD_REFS = frozenset((*CLOSE_TO_VICTIM, "cousin"))
 
 
 CONTEXT_BEHAVIOURS = frozenset({"stalkflag.fear_impact.v1", "stalkflag.separation.v1"})
