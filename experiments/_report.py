@@ -1,8 +1,27 @@
-"""Shared by the experiment scripts: print a Markdown report and, if asked, write it."""
+"""Shared by the experiment scripts: a validated synthetic export, and the Markdown report."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+
+import pandas as pd
+
+from stalkflag.io import read_export, write_frame
+from stalkflag.synth import SynthConfig, generate
+from stalkflag.validate import validate_export
+
+
+def validated_synthetic(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generate ``n`` incidents and take them through the path a force's file takes (write
+    CSV, read, validate). Returns the accepted rows and the truth aligned with them."""
+    export, truth = generate(SynthConfig(n, seed=seed), workers=2)
+    with tempfile.TemporaryDirectory() as tmp:
+        incidents = validate_export(
+            read_export(write_frame(export, Path(tmp) / "incidents.csv"))
+        ).accepted
+    truth = truth.set_index("incident_id").loc[incidents["incident_id"]].reset_index()
+    return incidents, truth
 
 
 def emit(lines: list[str], out: Path | None) -> None:

@@ -16,15 +16,13 @@ the victim, as stalkflag's last resort does.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _report import emit
+from _report import emit, validated_synthetic
 
-from stalkflag.io import read_export, write_frame
 from stalkflag.linkage import (
     build_mentions,
     cluster_scores,
@@ -32,8 +30,6 @@ from stalkflag.linkage import (
     exact_name_dob_baseline,
     link_incidents,
 )
-from stalkflag.synth import SynthConfig, generate
-from stalkflag.validate import validate_export
 
 METRICS = [
     "pairwise_precision",
@@ -100,12 +96,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
-    export, truth = generate(SynthConfig(args.n, seed=args.seed), workers=2)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_frame(export, Path(tmp) / "incidents.csv")
-        report = validate_export(read_export(path))
-    incidents = report.accepted
-    truth = truth.set_index("incident_id").loc[incidents["incident_id"]].reset_index()
+    incidents, truth = validated_synthetic(args.n, args.seed)
 
     t0 = time.perf_counter()
     result = link_incidents(incidents, cluster_threshold=args.threshold)

@@ -15,24 +15,20 @@ is its last incident's score, which by construction has seen the whole pattern).
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _report import emit
+from _report import emit, validated_synthetic
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
 from stalkflag.features import behaviour_matrix, pattern_features
-from stalkflag.io import read_export, write_frame
 from stalkflag.linkage import link_incidents
-from stalkflag.synth import SynthConfig, generate
 from stalkflag.text import make_text_pipeline
 from stalkflag.text._placeholders import mask_doc, name_lexicon
-from stalkflag.validate import validate_export
 
 UNSEEN_STYLES = ("statement", "verbose", "informal")
 
@@ -66,10 +62,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
-    export, truth = generate(SynthConfig(args.n, seed=args.seed), workers=2)
-    with tempfile.TemporaryDirectory() as tmp:
-        incidents = validate_export(read_export(write_frame(export, Path(tmp) / "x.csv"))).accepted
-    truth = truth.set_index("incident_id").loc[incidents["incident_id"]].reset_index()
+    incidents, truth = validated_synthetic(args.n, args.seed)
     links = link_incidents(incidents).incidents
     nlp = make_text_pipeline()
     docs = list(nlp.pipe(incidents["notes"].tolist(), batch_size=512))
@@ -103,56 +96,30 @@ def main() -> None:
         "precision on the test set itself (an optimistic choice, the same for every method).",
         "",
     ]
+    recorded = (incidents["recorded_category"].to_numpy() == "stalking").astype(float)
+    keyword = notes.str.contains(r"stalk|follow|watching").to_numpy().astype(float)
     for setting, (train, test) in settings.items():
-        rows = []
-        recorded = (incidents["recorded_category"].to_numpy() == "stalking").astype(float)
-        rows.append(
-            _evaluate(
-                "baseline: recorded category",
-                y[test],
-                recorded[test],
-                misrecorded[test],
-                truth["pattern_id"][test],
-                threshold=0.5,
+
+        def score(name: str, scores, threshold=None, test=test) -> dict:
+            return _evaluate(
+                name, y[test], scores, misrecorded[test], truth["pattern_id"][test], threshold
             )
-        )
-        keyword = notes.str.contains(r"stalk|follow|watching").to_numpy().astype(float)
-        rows.append(
-            _evaluate(
-                "baseline: keywords (stalk, follow, watching)",
-                y[test],
-                keyword[test],
-                misrecorded[test],
-                truth["pattern_id"][test],
-                threshold=0.5,
-            )
-        )
+
         tfidf = TfidfVectorizer(
             min_df=3, ngram_range=(1, 2), sublinear_tf=True, max_features=50_000
         )
         text_train = tfidf.fit_transform([masked[i] for i in np.flatnonzero(train)])
         lr = LogisticRegression(max_iter=2000, C=2.0).fit(text_train, y[train])
-        s_lr = lr.predict_proba(tfidf.transform([masked[i] for i in np.flatnonzero(test)]))[:, 1]
-        rows.append(
-            _evaluate(
-                "baseline: TF-IDF + LR, single incidents",
-                y[test],
-                s_lr,
-                misrecorded[test],
-                truth["pattern_id"][test],
-            )
-        )
         gb = HistGradientBoostingClassifier(random_state=0).fit(X[train], y[train])
-        s_gb = gb.predict_proba(X[test])[:, 1]
-        rows.append(
-            _evaluate(
-                "stalkflag v0: pattern features, HGB",
-                y[test],
-                s_gb,
-                misrecorded[test],
-                truth["pattern_id"][test],
-            )
-        )
+        rows = [
+            score("baseline: recorded category", recorded[test], threshold=0.5),
+            score("baseline: keywords (stalk, follow, watching)", keyword[test], threshold=0.5),
+            score(
+                "baseline: TF-IDF + LR, single incidents",
+                lr.predict_proba(tfidf.transform([masked[i] for i in np.flatnonzero(test)]))[:, 1],
+            ),
+            score("stalkflag v0: pattern features, HGB", gb.predict_proba(X[test])[:, 1]),
+        ]
         table = pd.DataFrame(rows).set_index("method")
         lines += [
             f"## {setting}",
