@@ -119,8 +119,8 @@ def validate_export(
     _check_duplicates(frame, ids, rows, problems)
     typed["incident_id"] = ids.astype("string")
 
-    reported = _parse_datetimes(frame["reported_at"])
     text = _stripped(frame["reported_at"])
+    reported = _parse_datetimes(text)
     report(
         text.isna(),
         "reported_at",
@@ -180,8 +180,9 @@ def _date_reason(value: str) -> str:
     return f"is not an ISO 8601 date or datetime{hint}; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM"
 
 
-def _parse_datetimes(series: pd.Series) -> pd.Series:
-    parsed = pd.to_datetime(_stripped(series), format="ISO8601", errors="coerce", utc=True)
+def _parse_datetimes(text: pd.Series) -> pd.Series:
+    """ISO 8601 text (already stripped, missing as None) to naive UTC datetimes; NaT if unreadable."""
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
     return parsed.dt.tz_localize(None).astype("datetime64[ns]")
 
 
@@ -260,7 +261,7 @@ def _check_dob(frame, column, reported, now_ts, report) -> pd.Series:
     if column not in frame:
         return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     text = _stripped(frame[column])
-    dob = _parse_datetimes(frame[column]).dt.normalize()
+    dob = _parse_datetimes(text).dt.normalize()
     unparsed = text.notna() & dob.isna()
     report(
         unparsed,

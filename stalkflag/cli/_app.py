@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -203,7 +204,7 @@ def link(
             f"Linking only the {len(report.accepted):,} accepted rows; rejects: {out_dir / 'rejects.csv'}"
         )
     start = time.perf_counter()
-    with err.status("linking people (Splink)") if err.is_terminal else _nothing():
+    with err.status("linking people (Splink)") if err.is_terminal else nullcontext():
         result = link_incidents(
             report.accepted,
             model=model,
@@ -268,7 +269,7 @@ def _validated(input_path: Path, category_map: Path | None, *, quiet: bool, show
 
     mapping = read_category_map(category_map) if category_map else None
     start = time.perf_counter()
-    with err.status(f"reading {input_path.name}") if err.is_terminal else _nothing():
+    with err.status(f"reading {input_path.name}") if err.is_terminal else nullcontext():
         raw = read_export(input_path)
         report = validate_export(raw, category_map=mapping)
     elapsed = time.perf_counter() - start
@@ -304,14 +305,6 @@ def _table(title: str, frame: pd.DataFrame) -> Table:
     for index, row in frame.iterrows():
         table.add_row(str(index), *(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
     return table
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _progress() -> Progress:

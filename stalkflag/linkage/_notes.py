@@ -21,7 +21,6 @@ suspect of this victim). Nothing is linked silently.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -129,12 +128,6 @@ def make_notes_pipeline() -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("suspect_mentions")
     return nlp
-
-
-@dataclass
-class _Suspect:
-    key: str
-    names: frozenset[str]
 
 
 def recover_suspects(
