@@ -38,28 +38,26 @@ def summarise(
         out[column] = _counts(export[column].fillna("(missing)"))
     if truth is not None:
         joined = export[["incident_id", "recorded_category"]].merge(
-            truth.drop(columns=["recorded_category", "label"], errors="ignore"), on="incident_id"
+            truth.drop(columns=["recorded_category"], errors="ignore").rename(
+                columns={"label": "true_label"}
+            ),
+            on="incident_id",
         )
         patterns = joined.drop_duplicates("pattern_id")
         scen = joined.groupby("scenario").agg(
-            incidents=("incident_id", "size"), patterns=("pattern_id", "nunique")
+            incidents=("incident_id", "size"),
+            patterns=("pattern_id", "nunique"),
+            stalking=("true_label", "max"),
         )
-        scen["stalking"] = scen.index.map(
-            dict(zip(truth["scenario"], truth["label"] == 1, strict=False))
-        )
-        scen["stalking"] = scen["stalking"].map({True: "yes", False: "no"})
+        scen["stalking"] = scen["stalking"].map({1: "yes", 0: "no"})
         out["scenario"] = scen.sort_values("incidents", ascending=False)
         out["style"] = _counts(joined["style"])
-        truth_label = joined["scenario"].map(
-            dict(zip(truth["scenario"], truth["label"], strict=False))
-        )
         out["recorded_vs_true"] = pd.crosstab(
-            joined["recorded_category"], truth_label.map({1: "stalking", 0: "not stalking"})
+            joined["recorded_category"],
+            joined["true_label"].map({1: "stalking", 0: "not stalking"}),
         )
         overview["patterns"] = len(patterns)
-        overview["stalking patterns"] = _share(
-            patterns["scenario"].map(scen["stalking"]).eq("yes").sum(), len(patterns)
-        )
+        overview["stalking patterns"] = _share(patterns["true_label"].eq(1).sum(), len(patterns))
     return out
 
 
