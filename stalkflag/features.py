@@ -51,7 +51,10 @@ def behaviour_matrix(docs) -> pd.DataFrame:
 
 
 def pattern_features(
-    incidents: pd.DataFrame, links: pd.DataFrame, behaviours: pd.DataFrame
+    incidents: pd.DataFrame,
+    links: pd.DataFrame,
+    behaviours: pd.DataFrame,
+    note_scores: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Features of each incident in the context of its pair so far.
 
@@ -61,6 +64,9 @@ def pattern_features(
         links: The linkage output for the same incidents, same order
             (:attr:`stalkflag.linkage.LinkResult.incidents`).
         behaviours: :func:`behaviour_matrix` of the incidents' notes, same order.
+        note_scores: Optional per-note scores (e.g. a text model's probability), same order;
+            each column ``c`` gives ``c`` (this note), ``max_c`` and ``mean_c`` (the pair's notes
+            so far).
 
     Returns:
         One row per incident, in the input order, indexed like ``incidents``; every column is
@@ -133,6 +139,18 @@ def pattern_features(
             hit.groupby(f["pair"].to_numpy(), sort=False).cumsum().to_numpy()
             / out["incidents_so_far"].to_numpy()
         )
+
+    if note_scores is not None:
+        scores = note_scores.iloc[order].reset_index(drop=True)
+        grouped = scores.groupby(f["pair"], sort=False)
+        running_max = grouped.cummax()
+        running_sum = grouped.cumsum()
+        for column in scores.columns:
+            out[column] = scores[column].to_numpy()
+            out[f"max_{column}"] = running_max[column].to_numpy()
+            out[f"mean_{column}"] = (
+                running_sum[column].to_numpy() / out["incidents_so_far"].to_numpy()
+            )
 
     method = links["suspect_link_method"].astype(object).to_numpy()[order]
     out["suspect_from_fields"] = (method == "fields").astype(int)

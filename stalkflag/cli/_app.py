@@ -263,6 +263,145 @@ def summary(
         out.print(_table(name.replace("_", " "), frame))
 
 
+@app.command()
+def train(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="Training config (YAML); default settings if not given."
+        ),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[KEY=VALUE]...",
+            help="Override settings, e.g. model.classifier=linear data.synthetic.n_incidents=10000.",
+        ),
+    ] = None,
+    tracking_uri: Annotated[
+        str | None,
+        typer.Option(
+            help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else models/mlflow/)."
+        ),
+    ] = None,
+    card: Annotated[
+        Path | None,
+        typer.Option(help="Also write the model card here (e.g. models/MODEL_CARD.md)."),
+    ] = None,
+) -> None:
+    """Train and evaluate a model; log it to MLflow and register it (validate -> link ->
+    features -> fit -> evaluate -> log).
+
+    With no data named in the config, trains on a freshly generated synthetic export. The new
+    version becomes the `champion` alias when it beats the current champion on the config's
+    validation metric.
+    """
+    from stalkflag.model import load_config, run_training
+    from stalkflag.model._card import model_card
+    from stalkflag.model._tracking import log_training, project_root
+
+    if config is not None and not config.exists():
+        root = project_root()
+        if root is not None and not config.is_absolute() and (root / config).exists():
+            config = root / config
+    settings = load_config(config, overrides or [])
+    start = time.perf_counter()
+    with err.status("training") if err.is_terminal else nullcontext() as status:
+
+        def on_stage(text: str) -> None:
+            logger.info("%s", text)
+            if status is not None:
+                status.update(text)
+
+        result = run_training(settings, on_stage=on_stage)
+        on_stage("logging to MLflow")
+        logged = log_training(result, tracking_uri=tracking_uri, card=None)
+    text = model_card(result, run_id=logged["run_id"], version=logged["version"])
+    if card is not None:
+        card.parent.mkdir(parents=True, exist_ok=True)
+        card.write_text(text, encoding="utf-8")
+    table = Table(title="held-out results (pairs not recorded as stalking)")
+    for column in (
+        "set",
+        "PR-AUC",
+        "recall",
+        "precision",
+        "false alarms",
+        "review share",
+        "keywords recall",
+        "keywords precision",
+    ):
+        table.add_column(column, justify="right")
+    for name, held in result.held_out.items():
+        m = held.metrics
+        table.add_row(
+            name,
+            *(f"{m[k]:.3f}" for k in ("pattern_pr_auc", "pattern_recall", "pattern_precision")),
+            f"{m['pattern_false_alarms']:,}",
+            f"{m['review_share']:.3f}",
+            f"{m['keywords_pattern_recall']:.3f}",
+            f"{m['keywords_pattern_precision']:.3f}",
+        )
+    out.print(table)
+    became = (
+        "and is now the champion"
+        if logged["champion"]
+        else "(the champion stays: it scored higher)"
+    )
+    out.print(
+        f"Registered {logged['model_uri']} {became}; {logged['metric']} = {logged['value']:.4f}"
+        + (f" (champion had {logged['previous']:.4f})" if logged["previous"] is not None else "")
+        + f". Run {logged['run_id']} in {logged['tracking_uri']}; {time.perf_counter() - start:.0f}s."
+        + (f" Model card: {card}" if card else "")
+    )
+
+
+@app.command()
+def score(
+    input_path: InputPath,
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for incidents.csv and any rejects.")
+    ],
+    model: Annotated[
+        str,
+        typer.Option(help="MLflow model URI, or a folder holding a saved model."),
+    ] = "models:/stalkflag@champion",
+    tracking_uri: Annotated[
+        str | None,
+        typer.Option(
+            help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else models/mlflow/)."
+        ),
+    ] = None,
+    category_map: CategoryMap = None,
+) -> None:
+    """Score an export: OUT/incidents.csv with incident_id, pair_id, score, decision (flag,
+    review, clear), flagged (stalking recorded as something else) and reasons."""
+    from stalkflag.io import write_frame
+    from stalkflag.model._score import load_chain, score_incidents
+
+    chain = load_chain(model, tracking_uri=tracking_uri)
+    report = _validated(input_path, category_map, quiet=True, show=0)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if len(report.rejected):
+        write_frame(report.rejected, out_dir / "rejects.csv")
+        err.print(
+            f"Scoring only the {len(report.accepted):,} accepted rows; rejects: {out_dir / 'rejects.csv'}"
+        )
+    start = time.perf_counter()
+    with err.status("linking and scoring") if err.is_terminal else nullcontext():
+        scores = score_incidents(chain, report.accepted)
+    write_frame(scores, out_dir / "incidents.csv")
+    decisions = scores["decision"].value_counts()
+    flagged_pairs = scores.loc[scores["flagged"], "pair_id"].nunique()
+    out.print(
+        f"Scored {len(scores):,} incidents in {scores['pair_id'].nunique():,} pairs in "
+        f"{time.perf_counter() - start:.1f}s: {int(scores['flagged'].sum()):,} incidents flagged as stalking "
+        f"recorded as something else ({flagged_pairs:,} pairs); decisions: "
+        + ", ".join(f"{k} {v:,}" for k, v in decisions.items())
+        + f". Output: {out_dir / 'incidents.csv'}"
+    )
+
+
 def _validated(input_path: Path, category_map: Path | None, *, quiet: bool, show: int):
     from stalkflag.io import read_category_map, read_export
     from stalkflag.validate import validate_export

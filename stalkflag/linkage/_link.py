@@ -158,7 +158,7 @@ def link_incidents(
         incidents, pd.Series(victim), pd.Series(suspect), names, lexicon, make_notes_pipeline()
     )
     phases.done("suspects from notes")
-    rows = recovered["row"].to_numpy()
+    rows = recovered["row"].to_numpy(dtype=np.int64)
     suspect[rows] = recovered["suspect_person_id"].to_numpy()
     method[rows] = recovered["link_method"].to_numpy()
     suspect_conf[rows] = recovered["link_confidence"].to_numpy()

@@ -1,0 +1,654 @@
+"""The scoring chain: linked incidents -> text and pattern features -> calibrated score ->
+decision (flag, review, clear) -> reasons.
+
+One :class:`ScoringChain` holds everything a score depends on: the Splink linkage model, the
+behaviour catalogue it was trained with, the per-note text model, the classifier and its
+calibration, the two thresholds and the reference values used to explain a score. It is saved
+as skops (estimators, loaded against an explicit allow-list of types) plus JSON (the rest);
+no pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from stalkflag import __version__
+from stalkflag.errors import ConfigError
+from stalkflag.features import ONLINE_BEHAVIOURS, behaviour_matrix, pattern_features
+from stalkflag.linkage import link_incidents
+from stalkflag.model._config import DecisionConfig, ModelConfig
+from stalkflag.model._evaluate import pairs_of
+from stalkflag.schema import CATEGORIES
+from stalkflag.text import BEHAVIOURS, BehaviourMatch, make_text_pipeline
+from stalkflag.text._pipeline import CONTEXT_BEHAVIOURS
+from stalkflag.text._placeholders import mask_doc, name_lexicon
+
+__all__ = [
+    "FORMAT",
+    "Prepared",
+    "ScoringChain",
+    "feature_group",
+    "prepare",
+    "recorded_labels",
+    "time_order",
+]
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "stalkflag-chain/1"
+NOTE_SCORE = "note_text_score"
+_TRUSTED_TYPES = [
+    "numpy.arcsinh",
+    "sklearn._loss.link.LogitLink",
+    "sklearn._loss.link.Interval",
+    "sklearn._loss.loss.HalfBinomialLoss",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.frozen._frozen.FrozenEstimator",
+    "sklearn.isotonic.IsotonicRegression",
+    "collections.OrderedDict",
+]
+"""Types beyond skops' defaults that a saved chain may hold; anything else refuses to load."""
+
+
+def feature_group(name: str) -> str:
+    """The evidence a feature belongs to, as shown beside a flag (explanations occlude whole
+    groups, so a reason is never half a feature family)."""
+    if name.startswith("n_stalkflag."):
+        return name[2:]
+    if name.startswith("relationship_"):
+        return "relationship"
+    if name.startswith("share_recorded_"):
+        return "recorded categories so far"
+    if name in {"suspect_from_fields", "suspect_unknown", "link_confidence"}:
+        return "how the suspect was linked"
+    if name.endswith(NOTE_SCORE):
+        return "wording of the notes (text model)"
+    if name == "suspect_other_victims":
+        return "suspect's other victims"
+    if name in {"distinct_behaviours", "online_acts", "offline_acts", "online_and_offline"}:
+        return "breadth of behaviours"
+    if name == "acts_in_this_incident":
+        return "acts in this incident"
+    return "repetition over time"
+
+
+_ACT_COLUMNS = frozenset(f"n_{b}" for b in BEHAVIOURS if b not in CONTEXT_BEHAVIOURS) | {
+    "distinct_behaviours",
+    "online_and_offline",
+}
+
+
+@dataclass
+class Prepared:
+    """Incidents made ready for the classifier, in one order.
+
+    Attributes:
+        incidents: Validated incidents (index 0..n-1).
+        links: Their links (same order).
+        matches: Each note's behaviour matches, as found by the text pipeline.
+        behaviours: Counted behaviour matches per note (:func:`stalkflag.features.behaviour_matrix`).
+        masked: Each note with personal data replaced by placeholders.
+    """
+
+    incidents: pd.DataFrame
+    links: pd.DataFrame
+    matches: list[tuple[BehaviourMatch, ...]]
+    behaviours: pd.DataFrame
+    masked: list[str]
+
+    def subset(self, rows: np.ndarray) -> Prepared:
+        """The same, for some rows only (positions)."""
+        rows = np.asarray(rows)
+        return Prepared(
+            self.incidents.iloc[rows].reset_index(drop=True),
+            self.links.iloc[rows].reset_index(drop=True),
+            [self.matches[i] for i in rows],
+            self.behaviours.iloc[rows].reset_index(drop=True),
+            [self.masked[i] for i in rows],
+        )
+
+
+def prepare(
+    incidents: pd.DataFrame,
+    *,
+    linkage_model: dict[str, Any] | None = None,
+    linkage_threshold: float = 0.35,
+    memory_limit: str = "1.5GB",
+    nlp=None,
+) -> tuple[Prepared, dict[str, Any]]:
+    """Link validated incidents and read their notes.
+
+    Returns:
+        The prepared incidents and the linkage model used (trained here when none is given).
+    """
+    incidents = incidents.reset_index(drop=True)
+    result = link_incidents(
+        incidents,
+        model=linkage_model,
+        cluster_threshold=linkage_threshold,
+        memory_limit=memory_limit,
+    )
+    nlp = nlp or make_text_pipeline()
+    names = name_lexicon(
+        incidents["victim_name"].dropna().tolist() + incidents["suspect_name"].dropna().tolist()
+    )
+    matches, masked = [], []
+    docs = []
+    for doc in nlp.pipe(incidents["notes"].fillna("").tolist(), batch_size=256):
+        matches.append(tuple(doc._.behaviours))
+        masked.append(mask_doc(doc, names))
+        docs.append(doc)
+    logger.info("read %d notes", len(docs))
+    prepared = Prepared(
+        incidents, result.incidents.reset_index(drop=True), matches, behaviour_matrix(docs), masked
+    )
+    return prepared, result.model
+
+
+def recorded_labels(prepared: Prepared) -> np.ndarray:
+    """The noisy label forces already have: 1 if any incident of the suspect -> victim pair was
+    recorded as stalking."""
+    recorded = prepared.incidents["recorded_category"].eq("stalking").to_numpy()
+    pair = prepared.links["pair_id"].to_numpy()
+    return pd.Series(recorded).groupby(pair).transform("max").to_numpy().astype(int)
+
+
+def _note_model(C: float = 4.0) -> Pipeline:
+    """Hashed word 1-2-grams of the masked note: no vocabulary is stored, so no word of the
+    training notes (a name the masking missed, say) can be read back out of the model."""
+    return make_pipeline(
+        HashingVectorizer(ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm=None),
+        TfidfTransformer(sublinear_tf=True),
+        LogisticRegression(C=C, solver="liblinear"),
+    )
+
+
+@dataclass
+class ScoringChain:
+    """Everything needed to score an export, fitted together.
+
+    Attributes:
+        config: The model settings it was fitted with.
+        decision: How the thresholds were chosen.
+        linkage_model: The Splink model (JSON-ready).
+        linkage_threshold: The match probability at which two mentions are one person.
+        behaviours: The behaviour catalogue ids it was fitted with.
+        feature_names: The classifier's input columns, in order.
+        note_model: The per-note text model, or ``None``.
+        calibrated: The classifier with its calibration.
+        flag_threshold: Scores at or above it are flagged.
+        review_threshold: Scores at or above it (and below the flag) go to review.
+        reference: Per-feature values that stand for "no evidence" when explaining a score.
+        info: Facts about the fit (rows, label issues removed, ...).
+    """
+
+    config: ModelConfig
+    decision: DecisionConfig
+    linkage_model: dict[str, Any]
+    linkage_threshold: float = 0.35
+    behaviours: tuple[str, ...] = BEHAVIOURS
+    feature_names: tuple[str, ...] = ()
+    note_model: Pipeline | None = None
+    calibrated: CalibratedClassifierCV | None = None
+    flag_threshold: float = math.inf
+    review_threshold: float = math.inf
+    reference: dict[str, float] | None = None
+    info: dict[str, Any] | None = None
+
+    # -- fitting ---------------------------------------------------------------------------
+
+    def fit(
+        self,
+        prepared: Prepared,
+        y: np.ndarray,
+        train: np.ndarray,
+        valid: np.ndarray,
+        groups: np.ndarray,
+    ) -> ScoringChain:
+        """Fit on the ``train`` rows, calibrate and place the thresholds on the ``valid`` rows.
+
+        Args:
+            prepared: All incidents (features of an incident use its pair's history, which may
+                include rows outside ``train``; labels of other rows are never used).
+            y: The label to fit (clean or noisy, per ``config.labels``), one per incident.
+            train: Boolean mask of training rows.
+            valid: Boolean mask of validation rows (disjoint groups from ``train``).
+            groups: Group of each row (a linked victim), for out-of-fold text scores.
+        """
+        cfg = self.config
+        y = np.asarray(y).astype(int)
+        info: dict[str, Any] = {"train_rows": int(train.sum()), "valid_rows": int(valid.sum())}
+        note_scores = None
+        if cfg.text_model == "hashing_lr":
+            note_scores = self._fit_note_model(prepared, y, train, groups)
+        X = self._features(prepared, note_scores)
+        self.feature_names = tuple(X.columns)
+        self.reference = self._reference(X[train])
+        fit_rows = np.flatnonzero(train)
+        if cfg.labels == "recorded_cleanlab":
+            issues = self._label_issues(X.to_numpy()[fit_rows], y[fit_rows], groups[fit_rows])
+            info["label_issues_removed"] = int(issues.sum())
+            info["label_issues_share"] = float(issues.mean())
+            fit_rows = fit_rows[~issues]
+        classifier = self._classifier()
+        classifier.fit(X.to_numpy()[fit_rows], y[fit_rows])
+        self.calibrated = CalibratedClassifierCV(
+            FrozenEstimator(classifier), method=cfg.calibration
+        )
+        self.calibrated.fit(X.to_numpy()[valid], y[valid])
+        scores = self.calibrated.predict_proba(X.to_numpy()[valid])[:, 1]
+        self._place_thresholds(prepared.subset(np.flatnonzero(valid)), y[valid], scores)
+        self.info = info
+        return self
+
+    def _fit_note_model(
+        self, prepared: Prepared, y: np.ndarray, train: np.ndarray, groups: np.ndarray
+    ) -> np.ndarray:
+        """Fit the note model on training notes; return every row's note score, out-of-fold
+        for training rows (so the classifier never sees a note score that saw its own label)."""
+        texts = np.array(prepared.masked, dtype=object)
+        rows = np.flatnonzero(train)
+        scores = np.zeros(len(texts))
+        for fit, held in GroupKFold(n_splits=5).split(rows, groups=groups[rows]):
+            model = clone(_note_model(self.config.C * 4)).fit(texts[rows[fit]], y[rows[fit]])
+            scores[rows[held]] = model.predict_proba(texts[rows[held]])[:, 1]
+        self.note_model = _note_model(self.config.C * 4).fit(texts[rows], y[rows])
+        rest = np.flatnonzero(~train)
+        if len(rest):
+            scores[rest] = self.note_model.predict_proba(texts[rest])[:, 1]
+        return scores
+
+    def _label_issues(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """Confident learning (cleanlab) on out-of-fold probabilities, folds by group."""
+        from cleanlab.filter import find_label_issues
+
+        pred = np.zeros((len(y), 2))
+        for fit, held in GroupKFold(n_splits=5).split(X, groups=groups):
+            model = self._classifier().fit(X[fit], y[fit])
+            pred[held] = model.predict_proba(X[held])
+        return np.asarray(find_label_issues(y, pred, filter_by="prune_by_noise_rate"))
+
+    def _classifier(self):
+        cfg = self.config
+        if cfg.classifier == "boosted":
+            monotonic = [
+                1 if cfg.monotonic_behaviours and name in _ACT_COLUMNS else 0
+                for name in self.feature_names
+            ]
+            return HistGradientBoostingClassifier(
+                learning_rate=cfg.learning_rate,
+                max_iter=cfg.max_iter,
+                l2_regularization=1.0,
+                early_stopping=True,
+                n_iter_no_change=20,
+                monotonic_cst=monotonic,
+                random_state=0,
+            )
+        return make_pipeline(
+            FunctionTransformer(np.arcsinh),
+            StandardScaler(),
+            LogisticRegression(C=cfg.C, max_iter=5000),
+        )
+
+    def _place_thresholds(self, valid: Prepared, y: np.ndarray, scores: np.ndarray) -> None:
+        table = pairs_of(
+            valid.links["pair_id"].to_numpy(),
+            y,
+            scores,
+            valid.incidents["recorded_category"].eq("stalking").to_numpy(),
+            time_order(valid.incidents),
+        )
+        open_ = table[~table["recorded"].astype(bool)]
+        self.flag_threshold = threshold_at_precision(
+            open_["y"].to_numpy(), open_["score"].to_numpy(), self.decision.target_precision
+        )
+        self.review_threshold = min(
+            self.flag_threshold,
+            threshold_at_recall(
+                open_["y"].to_numpy(), open_["score"].to_numpy(), self.decision.review_recall
+            ),
+        )
+
+    def _features(self, prepared: Prepared, note_scores: np.ndarray | None) -> pd.DataFrame:
+        extra = None if note_scores is None else pd.DataFrame({NOTE_SCORE: note_scores})
+        X = pattern_features(prepared.incidents, prepared.links, prepared.behaviours, extra)
+        if self.config.labels != "clean":
+            # The noisy label is made from the recorded category; it must not also be an input.
+            X = X.drop(columns=[f"share_recorded_{c}" for c in CATEGORIES])
+        if self.feature_names:
+            X = X[list(self.feature_names)]
+        return X
+
+    @staticmethod
+    def _reference(X: pd.DataFrame) -> dict[str, float]:
+        """ "No evidence" values: zero for behaviour counts and note scores' absence is the
+        training median (a typical note), the median for everything else."""
+        ref = X.median()
+        for name in X.columns:
+            if name.startswith("n_stalkflag.") or feature_group(name) == "breadth of behaviours":
+                ref[name] = 0.0
+            if name == "acts_in_this_incident":
+                ref[name] = 0.0
+        return {k: float(v) for k, v in ref.items()}
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def features(self, prepared: Prepared) -> pd.DataFrame:
+        """The classifier's inputs for prepared incidents."""
+        note_scores = None
+        if self.note_model is not None:
+            note_scores = self.note_model.predict_proba(np.array(prepared.masked, dtype=object))[
+                :, 1
+            ]
+        return self._features(prepared, note_scores)
+
+    def predict_proba(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """Calibrated probability that each incident belongs to a stalking course of conduct."""
+        if self.calibrated is None:
+            raise RuntimeError("the chain is not fitted")
+        values = X.to_numpy() if isinstance(X, pd.DataFrame) else X
+        return self.calibrated.predict_proba(values)[:, 1]
+
+    def decide(self, scores: np.ndarray) -> np.ndarray:
+        """``flag``, ``review`` or ``clear`` for each score."""
+        return np.where(
+            scores >= self.flag_threshold,
+            "flag",
+            np.where(scores >= self.review_threshold, "review", "clear"),
+        )
+
+    def score(self, prepared: Prepared, *, explain: bool = True, top: int = 4) -> pd.DataFrame:
+        """Score prepared incidents: one row each, with the decision and, for flagged and
+        review rows, the reasons.
+
+        ``flagged`` is true for incidents that score as stalking but were recorded as something
+        else (the ones stalkflag exists to find); incidents already recorded as stalking keep
+        their score and decision but are not flagged.
+        """
+        X = self.features(prepared)
+        scores = self.predict_proba(X)
+        decision = self.decide(scores)
+        recorded = prepared.incidents["recorded_category"].astype(object).to_numpy()
+        out = pd.DataFrame(
+            {
+                "incident_id": prepared.incidents["incident_id"].to_numpy(),
+                "pair_id": prepared.links["pair_id"].to_numpy(),
+                "victim_person_id": prepared.links["victim_person_id"].to_numpy(),
+                "suspect_person_id": prepared.links["suspect_person_id"].to_numpy(),
+                "reported_at": prepared.incidents["reported_at"].to_numpy(),
+                "recorded_category": recorded,
+                "score": scores.round(4),
+                "decision": decision,
+                "flagged": (decision == "flag") & (recorded != "stalking"),
+                "reasons": "",
+                "evidence": "",
+            }
+        )
+        if explain:
+            rows = np.flatnonzero(decision != "clear")
+            if len(rows):
+                reasons, evidence = self.explain(prepared, X, rows, top=top)
+                out.loc[rows, "reasons"] = reasons
+                out.loc[rows, "evidence"] = evidence
+        return out
+
+    @staticmethod
+    def score_columns_empty() -> pd.DataFrame:
+        """The output of :meth:`score` with no rows."""
+        return pd.DataFrame(
+            columns=[
+                "incident_id", "pair_id", "victim_person_id", "suspect_person_id", "reported_at",
+                "recorded_category", "score", "decision", "flagged", "reasons", "evidence",
+            ]
+        )  # fmt: skip
+
+    # -- explaining ------------------------------------------------------------------------
+
+    def contributions(self, X: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+        """How much each group of evidence moves the score, for some rows.
+
+        A group's contribution is the calibrated score minus the score with that group's
+        features set to their reference ("no evidence") values: what the model itself does
+        without that evidence, not a story told afterwards.
+        """
+        base = X.iloc[rows]
+        score = self.predict_proba(base)
+        groups: dict[str, list[str]] = {}
+        for name in X.columns:
+            groups.setdefault(feature_group(name), []).append(name)
+        assert self.reference is not None
+        out = {}
+        for group, columns in groups.items():
+            occluded = base.copy()
+            for column in columns:
+                occluded[column] = self.reference[column]
+            out[group] = score - self.predict_proba(occluded)
+        return pd.DataFrame(out, index=base.index)
+
+    def explain(
+        self, prepared: Prepared, X: pd.DataFrame, rows: np.ndarray, *, top: int = 4
+    ) -> tuple[list[str], list[str]]:
+        """Reasons (one line) and evidence (JSON) for some rows: the groups that raise the
+        score most, and for behaviours the text spans the rules matched in the pair's notes up
+        to that incident."""
+        contrib = self.contributions(X, rows)
+        order = prepared.links["pair_id"].to_numpy()
+        times = prepared.incidents["reported_at"].to_numpy()
+        ids = prepared.incidents["incident_id"].to_numpy()
+        by_pair: dict[str, list[int]] = {}
+        for i, pair in enumerate(order):
+            by_pair.setdefault(pair, []).append(i)
+        reasons, evidence = [], []
+        for k, row in enumerate(rows):
+            history = [
+                i for i in by_pair[order[row]] if (times[i], ids[i]) <= (times[row], ids[row])
+            ]
+            history.sort(key=lambda i: (times[i], ids[i]))
+            ranked = contrib.iloc[k].sort_values(ascending=False)
+            parts, items = [], []
+            for group, value in ranked.items():
+                if value <= 0.005 or len(items) >= top:
+                    break
+                item: dict[str, Any] = {"evidence": group, "contribution": round(float(value), 3)}
+                if str(group).startswith("stalkflag."):
+                    spans = [
+                        {
+                            "incident_id": str(ids[i]),
+                            "reported_at": str(pd.Timestamp(times[i]).date()),
+                            "start": m.start_char,
+                            "end": m.end_char,
+                            "text": m.text,
+                        }
+                        for i in history
+                        for m in prepared.matches[i]
+                        if m.behaviour == group and m.counts
+                    ]
+                    item["matches"] = spans
+                    label = str(group).split(".")[1].replace("_", " ")
+                    quoted = "; ".join(f"'{s['text']}' ({s['reported_at']})" for s in spans[:2])
+                    parts.append(f"{label} x{len(spans)} (+{value:.2f}): {quoted}")
+                else:
+                    item["value"] = _describe(str(group), X.iloc[row])
+                    parts.append(f"{group} (+{value:.2f}): {item['value']}")
+                items.append(item)
+            reasons.append(" | ".join(parts) if parts else "no single group of evidence stands out")
+            evidence.append(json.dumps(items))
+        return reasons, evidence
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> Path:
+        """Write ``estimators.skops``, ``linkage_model.json`` and ``chain.json`` into ``folder``."""
+        import skops.io as sio
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        sio.dump(
+            {"note_model": self.note_model, "calibrated": self.calibrated},
+            folder / "estimators.skops",
+        )
+        (folder / "linkage_model.json").write_text(json.dumps(self.linkage_model), encoding="utf-8")
+        meta = {
+            "format": FORMAT,
+            "stalkflag_version": __version__,
+            "config": self.config.model_dump(mode="json"),
+            "decision": self.decision.model_dump(mode="json"),
+            "linkage_threshold": self.linkage_threshold,
+            "behaviours": list(self.behaviours),
+            "online_behaviours": sorted(ONLINE_BEHAVIOURS),
+            "feature_names": list(self.feature_names),
+            "flag_threshold": self.flag_threshold,
+            "review_threshold": self.review_threshold,
+            "reference": self.reference,
+            "info": self.info,
+        }
+        (folder / "chain.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path) -> ScoringChain:
+        """Read a saved chain, refusing files that are not one or hold unexpected types."""
+        import skops.io as sio
+
+        folder = Path(folder)
+        try:
+            meta = json.loads((folder / "chain.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(
+                f"{folder} does not hold a stalkflag model (no chain.json).", code="C040"
+            ) from None
+        if meta.get("format") != FORMAT:
+            raise ConfigError(
+                f"{folder} holds a model in format {meta.get('format')!r}, not {FORMAT}.",
+                code="C040",
+            )
+        missing = sorted(set(meta["behaviours"]) - set(BEHAVIOURS))
+        if missing:
+            raise ConfigError(
+                f"the model uses behaviour patterns this stalkflag does not have: {', '.join(missing)}.",
+                code="C041",
+            )
+        path = folder / "estimators.skops"
+        untrusted = sio.get_untrusted_types(file=path)
+        unexpected = sorted(set(untrusted) - set(_TRUSTED_TYPES))
+        if unexpected:
+            raise ConfigError(
+                f"{path} holds types stalkflag does not trust: {', '.join(unexpected)}.",
+                code="C042",
+            )
+        estimators = sio.load(path, trusted=untrusted)
+        return cls(
+            config=ModelConfig.model_validate(meta["config"]),
+            decision=DecisionConfig.model_validate(meta["decision"]),
+            linkage_model=json.loads((folder / "linkage_model.json").read_text(encoding="utf-8")),
+            linkage_threshold=float(meta["linkage_threshold"]),
+            behaviours=tuple(meta["behaviours"]),
+            feature_names=tuple(meta["feature_names"]),
+            note_model=estimators["note_model"],
+            calibrated=estimators["calibrated"],
+            flag_threshold=float(meta["flag_threshold"]),
+            review_threshold=float(meta["review_threshold"]),
+            reference=meta["reference"],
+            info=meta["info"],
+        )
+
+
+def _describe(group: str, x: pd.Series) -> str:
+    if group == "repetition over time":
+        return (
+            f"{int(x['incidents_so_far'])} incidents over {x['span_days']:.0f} days, "
+            f"{x['rate_per_30_days']:.1f} per 30 days"
+        )
+    if group == "breadth of behaviours":
+        both = " online and offline" if x["online_and_offline"] else ""
+        return f"{int(x['distinct_behaviours'])} kinds of behaviour{both}"
+    if group == "suspect's other victims":
+        return f"{int(x['suspect_other_victims'])} other victims"
+    if group == "relationship":
+        named = [
+            c.removeprefix("relationship_")
+            for c in x.index
+            if c.startswith("relationship_") and x[c] > 0
+        ]
+        return ", ".join(named) or "not given"
+    if group == "wording of the notes (text model)":
+        return f"this note {x[NOTE_SCORE]:.2f}, highest so far {x['max_' + NOTE_SCORE]:.2f}"
+    if group == "recorded categories so far":
+        shares = {
+            c.removeprefix("share_recorded_"): x[c]
+            for c in x.index
+            if c.startswith("share_recorded_") and x[c] > 0
+        }
+        return ", ".join(f"{k} {v:.0%}" for k, v in sorted(shares.items(), key=lambda kv: -kv[1]))
+    if group == "how the suspect was linked":
+        return f"link confidence {x['link_confidence']:.2f}"
+    if group == "acts in this incident":
+        return f"{int(x['acts_in_this_incident'])} acts"
+    return ""
+
+
+def time_order(incidents: pd.DataFrame) -> np.ndarray:
+    """Each incident's rank in time (ties broken by ``incident_id``)."""
+    order = np.lexsort((incidents["incident_id"].to_numpy(), incidents["reported_at"].to_numpy()))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
+
+
+def threshold_at_precision(y: np.ndarray, scores: np.ndarray, target: float) -> float:
+    """The lowest threshold whose precision reaches ``target`` (the most recall at that
+    precision); ``inf`` when no threshold does."""
+    order = np.argsort(-scores, kind="stable")
+    s, t = scores[order], y[order]
+    tp = np.cumsum(t)
+    precision = tp / np.arange(1, len(t) + 1)
+    last = np.r_[s[1:] != s[:-1], True]  # only cut between distinct scores
+    ok = np.flatnonzero((precision >= target) & last)
+    return float(s[ok[-1]]) if len(ok) else math.inf
+
+
+def threshold_at_recall(y: np.ndarray, scores: np.ndarray, target: float) -> float:
+    """The highest threshold whose recall reaches ``target``."""
+    positives = np.sort(scores[np.asarray(y) == 1])[::-1]
+    if not len(positives):
+        return math.inf
+    k = math.ceil(target * len(positives)) - 1
+    return float(positives[min(k, len(positives) - 1)])
+
+
+def chain_summary(chain: ScoringChain) -> dict[str, Any]:
+    """Small facts about a fitted chain, for logs and the model card."""
+    return {
+        "classifier": chain.config.classifier,
+        "text_model": chain.config.text_model,
+        "labels": chain.config.labels,
+        "n_features": len(chain.feature_names),
+        "flag_threshold": chain.flag_threshold,
+        "review_threshold": chain.review_threshold,
+    }
+
+
+def group_names(feature_names: Sequence[str]) -> list[str]:
+    """The evidence groups of some features, in first-seen order."""
+    return list(dict.fromkeys(feature_group(n) for n in feature_names))

@@ -1,0 +1,155 @@
+"""Measuring a scorer on held-out incidents, at incident and pattern (suspect -> victim pair) level.
+
+The population that matters is what stalkflag exists to find: stalking *not recorded as
+stalking*. So precision and recall are measured over incidents not recorded as stalking and
+over pairs none of whose incidents was recorded as stalking. A pair is flagged when any of its
+incidents is flagged (its score is its highest incident score); its calibration is judged on
+its latest incident, whose score has seen the whole pattern.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score
+
+__all__ = ["best_operating_point", "by_group", "ece", "evaluate_scores", "operating_point"]
+
+
+def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error: the mean gap between predicted and observed rates over
+    equal-width score bins, weighted by the bins' sizes."""
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    if not len(y):
+        return float("nan")
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            total += inside.sum() * abs(p[inside].mean() - y[inside].mean())
+    return total / len(y)
+
+
+def operating_point(y: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
+    """Precision, recall and false alarms of a yes/no decision."""
+    y, flagged = np.asarray(y).astype(bool), np.asarray(flagged).astype(bool)
+    tp = int((flagged & y).sum())
+    fp = int((flagged & ~y).sum())
+    return {
+        "precision": tp / (tp + fp) if tp + fp else float("nan"),
+        "recall": tp / y.sum() if y.sum() else float("nan"),
+        "false_alarms": fp,
+        "flagged": int(flagged.sum()),
+    }
+
+
+def best_operating_point(y: np.ndarray, scores: np.ndarray, *, precision=None, recall=None):
+    """The model's best point against a fixed one: the most recall at (at least) a precision,
+    or the fewest false alarms at (at least) a recall."""
+    y = np.asarray(y).astype(bool)
+    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
+    s, t = np.asarray(scores, dtype=float)[order], y[order]
+    tp, fp = np.cumsum(t), np.cumsum(~t)
+    cut = np.r_[s[1:] != s[:-1], True]
+    prec, rec = tp / np.arange(1, len(t) + 1), tp / max(y.sum(), 1)
+    if precision is not None:
+        ok = np.flatnonzero(cut & (prec >= precision))
+        return {"recall": float(rec[ok].max()) if len(ok) else 0.0}
+    ok = np.flatnonzero(cut & (rec >= recall))
+    return {"false_alarms": int(fp[ok].min()) if len(ok) else int((~y).sum())}
+
+
+def pairs_of(
+    pair: np.ndarray, y: np.ndarray, scores: np.ndarray, recorded: np.ndarray, order_key: np.ndarray
+) -> pd.DataFrame:
+    """Per pair: label, highest score, latest score, and whether anything was recorded as
+    stalking."""
+    frame = pd.DataFrame(
+        {
+            "pair": pair,
+            "y": np.asarray(y).astype(int),
+            "score": scores,
+            "recorded": recorded,
+            "k": order_key,
+        }
+    ).sort_values(["pair", "k"], kind="stable")
+    grouped = frame.groupby("pair", sort=False)
+    out = grouped.agg(y=("y", "max"), score=("score", "max"), recorded=("recorded", "max"))
+    out["latest"] = grouped["score"].last()
+    return out
+
+
+def evaluate_scores(
+    y: np.ndarray,
+    scores: np.ndarray,
+    *,
+    pair: np.ndarray,
+    recorded_stalking: np.ndarray,
+    order_key: np.ndarray,
+    flag_threshold: float,
+    review_threshold: float | None = None,
+) -> dict[str, float]:
+    """Every headline figure for one scorer on one held-out set.
+
+    Args:
+        y: True label of each incident (1 = part of a stalking course of conduct).
+        scores: The scorer's score for each incident.
+        pair: The suspect -> victim pair of each incident.
+        recorded_stalking: Whether each incident was recorded as stalking.
+        order_key: Sorts a pair's incidents in time.
+        flag_threshold: Scores at or above it are flagged.
+        review_threshold: Scores at or above it go to review (when the scorer has a band).
+    """
+    y = np.asarray(y).astype(int)
+    scores = np.asarray(scores, dtype=float)
+    recorded_stalking = np.asarray(recorded_stalking).astype(bool)
+    out: dict[str, float] = {}
+    open_ = ~recorded_stalking
+    yi, si = y[open_], scores[open_]
+    out["incident_pr_auc"] = float(average_precision_score(yi, si))
+    point = operating_point(yi, si >= flag_threshold)
+    out["incident_precision"], out["incident_recall"] = point["precision"], point["recall"]
+    out["incident_ece"] = ece(yi, si)
+    pairs = pairs_of(pair, y, scores, recorded_stalking, order_key)
+    op = pairs[~pairs["recorded"].astype(bool)]
+    out["pattern_pr_auc"] = float(average_precision_score(op["y"], op["score"]))
+    point = operating_point(op["y"], op["score"] >= flag_threshold)
+    out["pattern_precision"] = point["precision"]
+    out["pattern_recall"] = point["recall"]
+    out["pattern_false_alarms"] = point["false_alarms"]
+    out["pattern_ece"] = ece(op["y"].to_numpy(), op["latest"].to_numpy())
+    out["n_pairs"] = len(op)
+    out["n_stalking_pairs"] = int(op["y"].sum())
+    if review_threshold is not None:
+        review = (op["score"] >= review_threshold) & (op["score"] < flag_threshold)
+        clear = op["score"] < review_threshold
+        out["review_share"] = float(review.mean())
+        out["stalking_in_review"] = float(op["y"][review].mean()) if review.any() else float("nan")
+        out["missed_when_cleared"] = float(op["y"][clear].mean()) if clear.any() else float("nan")
+        out["recall_flag_or_review"] = float((op["score"][op["y"] == 1] >= review_threshold).mean())
+    return out
+
+
+def by_group(pairs: pd.DataFrame, group: pd.Series, flag_threshold: float) -> pd.DataFrame:
+    """Recall and precision per group of pairs (e.g. relationship), over pairs not recorded as
+    stalking. ``group`` is indexed like ``pairs``."""
+    op = pairs[~pairs["recorded"].astype(bool)].copy()
+    op["group"] = group.reindex(op.index).fillna("(unknown)").to_numpy()
+    op["flagged"] = op["score"] >= flag_threshold
+    rows: list[dict[str, Any]] = []
+    for name, part in op.groupby("group", sort=True):
+        point = operating_point(part["y"], part["flagged"])
+        rows.append(
+            {
+                "group": name,
+                "pairs": len(part),
+                "stalking pairs": int(part["y"].sum()),
+                "recall": point["recall"],
+                "precision": point["precision"],
+                "false alarms": point["false_alarms"],
+            }
+        )
+    return pd.DataFrame(rows).set_index("group")
