@@ -12,6 +12,7 @@ export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
 endif
 DEMO_DIR ?= data/generated/demo
 DEMO_N ?= 20000
+DEMO_TRAIN_N ?= 20000
 
 .PHONY: setup demo test lint clean
 
@@ -25,11 +26,13 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 
 setup: $(VENV)/.synced  ## install the locked environment
 
-demo: setup  ## generate a synthetic export, validate, summarise and link it
-	$(VENV)/bin/stalkflag synth --n-incidents $(DEMO_N) --seed 42 --out $(DEMO_DIR)/incidents.csv
+demo: setup  ## generate a synthetic export; validate, summarise, link it; train a model; score the export
+	$(VENV)/bin/stalkflag synth --n-incidents $(DEMO_N) --seed 2026 --out $(DEMO_DIR)/incidents.csv
 	$(VENV)/bin/stalkflag validate $(DEMO_DIR)/incidents.csv --rejects $(DEMO_DIR)/incidents.rejects.csv --show 5
 	$(VENV)/bin/stalkflag summary $(DEMO_DIR)/incidents.csv
 	$(VENV)/bin/stalkflag link $(DEMO_DIR)/incidents.csv --out $(DEMO_DIR)/linked
+	$(VENV)/bin/stalkflag train --config pipelines/train.yaml data.synthetic.n_incidents=$(DEMO_TRAIN_N) --card $(DEMO_DIR)/MODEL_CARD.md
+	$(VENV)/bin/stalkflag score $(DEMO_DIR)/incidents.csv --out $(DEMO_DIR)/scored
 
 test: setup  ## run the whole test suite (pytest exits non-zero when no test ran)
 	$(VENV)/bin/python -m pytest

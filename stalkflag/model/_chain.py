@@ -116,6 +116,16 @@ class Prepared:
     matches: list[tuple[BehaviourMatch, ...]]
     behaviours: pd.DataFrame
     masked: list[str]
+    embeddings: np.ndarray | None = None
+    """Sentence embeddings of ``masked``, computed on first use (optional extra)."""
+
+    def note_embeddings(self) -> np.ndarray:
+        """The masked notes' sentence embeddings (needs the ``embeddings`` extra)."""
+        if self.embeddings is None:
+            from stalkflag.text._embeddings import embed_notes
+
+            self.embeddings = embed_notes(self.masked)
+        return self.embeddings
 
     def subset(self, rows: np.ndarray) -> Prepared:
         """The same, for some rows only (positions)."""
@@ -126,6 +136,7 @@ class Prepared:
             [self.matches[i] for i in rows],
             self.behaviours.iloc[rows].reset_index(drop=True),
             [self.masked[i] for i in rows],
+            None if self.embeddings is None else self.embeddings[rows],
         )
 
 
@@ -240,7 +251,7 @@ class ScoringChain:
         y = np.asarray(y).astype(int)
         info: dict[str, Any] = {"train_rows": int(train.sum()), "valid_rows": int(valid.sum())}
         note_scores = None
-        if cfg.text_model == "hashing_lr":
+        if cfg.text_model != "none":
             note_scores = self._fit_note_model(prepared, y, train, groups)
         X = self._features(prepared, note_scores)
         self.feature_names = tuple(X.columns)
@@ -267,17 +278,28 @@ class ScoringChain:
     ) -> np.ndarray:
         """Fit the note model on training notes; return every row's note score, out-of-fold
         for training rows (so the classifier never sees a note score that saw its own label)."""
-        texts = np.array(prepared.masked, dtype=object)
+        texts = self._note_inputs(prepared)
         rows = np.flatnonzero(train)
         scores = np.zeros(len(texts))
+        blank = self._blank_note_model()
         for fit, held in GroupKFold(n_splits=5).split(rows, groups=groups[rows]):
-            model = clone(_note_model(self.config.C * 4)).fit(texts[rows[fit]], y[rows[fit]])
+            model = clone(blank).fit(texts[rows[fit]], y[rows[fit]])
             scores[rows[held]] = model.predict_proba(texts[rows[held]])[:, 1]
-        self.note_model = _note_model(self.config.C * 4).fit(texts[rows], y[rows])
+        self.note_model = clone(blank).fit(texts[rows], y[rows])
         rest = np.flatnonzero(~train)
         if len(rest):
             scores[rest] = self.note_model.predict_proba(texts[rest])[:, 1]
         return scores
+
+    def _blank_note_model(self):
+        if self.config.text_model == "minilm":
+            return LogisticRegression(C=self.config.C * 4, max_iter=2000)
+        return _note_model(self.config.C * 4)
+
+    def _note_inputs(self, prepared: Prepared) -> np.ndarray:
+        if self.config.text_model == "minilm":
+            return prepared.note_embeddings()
+        return np.array(prepared.masked, dtype=object)
 
     def _label_issues(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
         """Confident learning (cleanlab) on out-of-fold probabilities, folds by group."""
@@ -358,9 +380,7 @@ class ScoringChain:
         """The classifier's inputs for prepared incidents."""
         note_scores = None
         if self.note_model is not None:
-            note_scores = self.note_model.predict_proba(np.array(prepared.masked, dtype=object))[
-                :, 1
-            ]
+            note_scores = self.note_model.predict_proba(self._note_inputs(prepared))[:, 1]
         return self._features(prepared, note_scores)
 
     def predict_proba(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:

@@ -85,10 +85,11 @@ class SplitConfig(_Strict):
 
 class ModelConfig(_Strict):
     classifier: Literal["boosted", "linear"] = "boosted"
-    text_model: Literal["hashing_lr", "none"] = "hashing_lr"
-    """A per-note text model (hashed word n-grams of the masked note, logistic regression)
-    whose out-of-fold score joins the pattern features; ``none`` uses the behaviour rules
-    only."""
+    text_model: Literal["hashing_lr", "minilm", "none"] = "hashing_lr"
+    """A per-note text model whose out-of-fold score joins the pattern features:
+    ``hashing_lr`` (hashed word n-grams of the masked note, logistic regression), ``minilm``
+    (sentence embeddings of the masked note, logistic regression; needs the optional
+    ``embeddings`` extra), or ``none`` (behaviour rules only)."""
     labels: Literal["clean", "recorded", "recorded_cleanlab"] = "clean"
     """``clean``: the true label (synthetic truth, or auditors' decisions). ``recorded``: a
     pair counts as stalking if any of its incidents was recorded as stalking (noisy: recording
