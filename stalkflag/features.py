@@ -65,8 +65,8 @@ def pattern_features(
             (:attr:`stalkflag.linkage.LinkResult.incidents`).
         behaviours: :func:`behaviour_matrix` of the incidents' notes, same order.
         note_scores: Optional per-note scores (e.g. a text model's probability), same order;
-            each column ``c`` gives ``c`` (this note), ``max_c`` and ``mean_c`` (the pair's notes
-            so far).
+            each column ``c`` gives ``c`` (this note) and, over the pair's notes so far,
+            ``max_c``, ``mean_c``, ``sum_c`` and ``n_high_c`` (how many scored 0.5 or more).
 
     Returns:
         One row per incident, in the input order, indexed like ``incidents``; every column is
@@ -151,6 +151,9 @@ def pattern_features(
             out[f"mean_{column}"] = (
                 running_sum[column].to_numpy() / out["incidents_so_far"].to_numpy()
             )
+            out[f"sum_{column}"] = running_sum[column].to_numpy()
+            high = (scores[column] >= 0.5).astype(float)
+            out[f"n_high_{column}"] = high.groupby(f["pair"], sort=False).cumsum().to_numpy()
 
     method = links["suspect_link_method"].astype(object).to_numpy()[order]
     out["suspect_from_fields"] = (method == "fields").astype(int)

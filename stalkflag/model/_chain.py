@@ -341,7 +341,10 @@ class ScoringChain:
             valid.incidents["recorded_category"].eq("stalking").to_numpy(),
             time_order(valid.incidents),
         )
-        open_ = table[~table["recorded"].astype(bool)]
+        # With clean labels, place the thresholds where stalkflag works: pairs not recorded as
+        # stalking. A noisy label is 0 on every such pair by construction, so there it can only
+        # be placed over all pairs.
+        open_ = table[~table["recorded"].astype(bool)] if self.config.labels == "clean" else table
         self.flag_threshold = threshold_at_precision(
             open_["y"].to_numpy(), open_["score"].to_numpy(), self.decision.target_precision
         )
