@@ -26,7 +26,7 @@ _HEADLINE = [
 ]
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: float | None) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "n/a"
     if float(value).is_integer() and abs(value) >= 2:

@@ -489,7 +489,8 @@ class ScoringChain:
             ]
             history.sort(key=lambda i: (times[i], ids[i]))
             ranked = contrib.iloc[k].sort_values(ascending=False)
-            parts, items = [], []
+            parts: list[str] = []
+            items: list[dict[str, Any]] = []
             for group, value in ranked.items():
                 if value <= 0.005 or len(items) >= top:
                     break
@@ -656,8 +657,11 @@ def threshold_at_recall(y: np.ndarray, scores: np.ndarray, target: float) -> flo
     positives = np.sort(scores[np.asarray(y) == 1])[::-1]
     if not len(positives):
         return math.inf
-    k = math.ceil(target * len(positives)) - 1
-    return float(positives[min(k, len(positives) - 1)])
+    # The fewest positives whose share reaches the target, compared as the recall itself is
+    # (``ceil(target * n)`` overshoots when the product rounds up, e.g. 0.07 * 100).
+    reached = np.flatnonzero(np.arange(1, len(positives) + 1) / len(positives) >= target)
+    k = int(reached[0]) if len(reached) else len(positives) - 1
+    return float(positives[k])
 
 
 def chain_summary(chain: ScoringChain) -> dict[str, Any]:

@@ -35,12 +35,12 @@ class _Strict(BaseModel):
 class SyntheticConfig(_Strict):
     """A freshly generated export, used when no data is named."""
 
-    n_incidents: int = Field(30_000, ge=1_000)
+    n_incidents: int = Field(default=30_000, ge=1_000)
     seed: int = 42
     unseen_styles: tuple[str, ...] = ("statement", "verbose", "informal")
     """Writing styles kept out of training; a second export written only in them tests
     generalisation to phrasing the model never saw."""
-    n_unseen: int = Field(8_000, ge=0)
+    n_unseen: int = Field(default=8_000, ge=0)
 
     @field_validator("unseen_styles")
     @classmethod
@@ -77,9 +77,9 @@ class SplitConfig(_Strict):
     is on both sides of a split."""
 
     seed: int = 0
-    validation_fraction: float = Field(0.2, gt=0, lt=0.5)
-    test_fraction: float = Field(0.2, gt=0, lt=0.5)
-    time_test_fraction: float = Field(0.2, gt=0, lt=0.5)
+    validation_fraction: float = Field(default=0.2, gt=0, lt=0.5)
+    test_fraction: float = Field(default=0.2, gt=0, lt=0.5)
+    time_test_fraction: float = Field(default=0.2, gt=0, lt=0.5)
     """The latest-starting victims' share in the time split."""
 
 
@@ -98,18 +98,18 @@ class ModelConfig(_Strict):
     calibration: Literal["sigmoid", "isotonic"] = "sigmoid"
     monotonic_behaviours: bool = True
     """Boosted only: one more stalking act never lowers the score."""
-    learning_rate: float = Field(0.08, gt=0, le=1)
-    max_iter: int = Field(300, ge=10)
-    C: float = Field(1.0, gt=0)
+    learning_rate: float = Field(default=0.08, gt=0, le=1)
+    max_iter: int = Field(default=300, ge=10)
+    C: float = Field(default=1.0, gt=0)
 
 
 class DecisionConfig(_Strict):
     """Where the flag and the review band sit, chosen on validation pairs not recorded as
     stalking."""
 
-    target_precision: float = Field(0.80, gt=0, lt=1)
+    target_precision: float = Field(default=0.80, gt=0, lt=1)
     """Flag at the lowest score whose precision on validation pairs reaches this."""
-    review_recall: float = Field(0.97, gt=0, lt=1)
+    review_recall: float = Field(default=0.97, gt=0, lt=1)
     """The review band reaches down to the score that keeps this recall of stalking pairs."""
 
 
@@ -125,7 +125,7 @@ class TrackingConfig(_Strict):
 class TrainConfig(_Strict):
     data: DataConfig = DataConfig()
     split: SplitConfig = SplitConfig()
-    linkage_threshold: float = Field(0.35, gt=0, lt=1)
+    linkage_threshold: float = Field(default=0.35, gt=0, lt=1)
     linkage_memory_limit: str = "1.5GB"
     model: ModelConfig = ModelConfig()
     decision: DecisionConfig = DecisionConfig()

