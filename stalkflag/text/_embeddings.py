@@ -10,8 +10,9 @@ The extra is never a hard dependency. This module imports neither torch nor
 sentence-transformers until the model is needed (but where torch is installed, spaCy's thinc
 imports it anyway when :mod:`stalkflag.text` is imported); :func:`embeddings_available` only
 looks whether they are installed, and :func:`embed_notes` raises
-:class:`~stalkflag.errors.ConfigError` (code ``C030``) when they are not. Mask notes (:func:`stalkflag.text._placeholders.mask_doc`) before embedding them, as for
-any other vectoriser.
+:class:`~stalkflag.errors.ConfigError` (code ``C030``) when they are not. Mask notes
+(:func:`stalkflag.text._placeholders.mask_doc`) before embedding them, as for any other
+vectoriser.
 """
 
 from __future__ import annotations
