@@ -11,7 +11,9 @@ what happened later. Features:
 - contact after being told to stop (breach of a warning or order so far), third parties,
   threats, fear, separation;
 - the suspect's other victims so far, the relationship, the mix of recorded categories so far,
-  and how the suspect was linked (fields or notes) with the link's confidence.
+  and how the suspect was linked (fields, notes or not at all). The link's confidence is not a
+  feature: it is a mention's best match to any mention of the same person, later ones
+  included, so it would let later incidents change an earlier score.
 """
 
 from __future__ import annotations
@@ -158,7 +160,6 @@ def pattern_features(
     method = links["suspect_link_method"].astype(object).to_numpy()[order]
     out["suspect_from_fields"] = (method == "fields").astype(int)
     out["suspect_unknown"] = (method == "victim_only").astype(int)
-    out["link_confidence"] = links["link_confidence"].to_numpy()[order]
 
     out.index = f["pos"].to_numpy()
     out = out.sort_index()

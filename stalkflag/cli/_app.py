@@ -298,7 +298,7 @@ def train(
     """
     from stalkflag.model import load_config, run_training
     from stalkflag.model._card import model_card
-    from stalkflag.model._tracking import log_training, project_root
+    from stalkflag.model._tracking import log_card, log_training, project_root
 
     if config is not None and not config.exists():
         root = project_root()
@@ -317,6 +317,7 @@ def train(
         on_stage("logging to MLflow")
         logged = log_training(result, tracking_uri=tracking_uri, card=None)
     text = model_card(result, run_id=logged["run_id"], version=logged["version"])
+    log_card(logged["run_id"], text)
     if card is not None:
         card.parent.mkdir(parents=True, exist_ok=True)
         card.write_text(text, encoding="utf-8")

@@ -156,7 +156,7 @@ def model_card(
         "  neither stalking nor look-alike wording; their scores sit near the training prior, which is inside",
         "  the review band. `experiments/realworld_flags.md` measures this on real US narratives: expect a",
         "  large review share on a force's full export until thresholds are re-placed on its own audited cases.",
-        "- The text model carries most of the score (see \"What the model uses\"); on unseen writing styles the",
+        '- The text model carries most of the score (see "What the model uses"); on unseen writing styles the',
         "  scores drop, so recall at the flag threshold falls while precision rises (the review band catches",
         "  most of the difference).",
         "- Linkage errors (a pattern split between two suspect records, or two people merged) lower recall and",

@@ -80,7 +80,7 @@ def feature_group(name: str) -> str:
         return "relationship"
     if name.startswith("share_recorded_"):
         return "recorded categories so far"
-    if name in {"suspect_from_fields", "suspect_unknown", "link_confidence"}:
+    if name in {"suspect_from_fields", "suspect_unknown"}:
         return "how the suspect was linked"
     if name.endswith(NOTE_SCORE):
         return "wording of the notes (text model)"
@@ -161,15 +161,17 @@ def prepare(
         memory_limit=memory_limit,
     )
     nlp = nlp or make_text_pipeline()
-    names = name_lexicon(
-        incidents["victim_name"].dropna().tolist() + incidents["suspect_name"].dropna().tolist()
-    )
-    matches, masked = [], []
-    docs = []
-    for doc in nlp.pipe(incidents["notes"].fillna("").tolist(), batch_size=256):
-        matches.append(tuple(doc._.behaviours))
-        masked.append(mask_doc(doc, names))
-        docs.append(doc)
+    docs = list(nlp.pipe(incidents["notes"].fillna("").tolist(), batch_size=256))
+    matches = [tuple(doc._.behaviours) for doc in docs]
+    # Names to mask come from the name fields of incidents up to each one (in time order), so
+    # a later incident never changes how an earlier note is read.
+    masked = [""] * len(docs)
+    names: set[str] = set()
+    victims = incidents["victim_name"].to_numpy()
+    suspects = incidents["suspect_name"].to_numpy()
+    for i in np.argsort(time_order(incidents), kind="stable"):
+        names |= name_lexicon(n for n in (victims[i], suspects[i]) if isinstance(n, str))
+        masked[i] = mask_doc(docs[i], names)
     logger.info("read %d notes", len(docs))
     prepared = Prepared(
         incidents, result.incidents.reset_index(drop=True), matches, behaviour_matrix(docs), masked
@@ -495,26 +497,23 @@ class ScoringChain:
                 if value <= 0.005 or len(items) >= top:
                     break
                 item: dict[str, Any] = {"evidence": group, "contribution": round(float(value), 3)}
-                if str(group).startswith("stalkflag."):
-                    spans = [
-                        {
-                            "incident_id": str(ids[i]),
-                            "reported_at": str(pd.Timestamp(times[i]).date()),
-                            "start": m.start_char,
-                            "end": m.end_char,
-                            "text": m.text,
-                        }
-                        for i in history
-                        for m in prepared.matches[i]
-                        if m.behaviour == group and m.counts
-                    ]
+                group = str(group)
+                if group.startswith("stalkflag."):
+                    spans = _spans(prepared, history, ids, times, {group})
                     item["matches"] = spans
-                    label = str(group).split(".")[1].replace("_", " ")
+                    label = group.split(".")[1].replace("_", " ")
                     quoted = "; ".join(f"'{s['text']}' ({s['reported_at']})" for s in spans[:2])
                     parts.append(f"{label} x{len(spans)} (+{value:.2f}): {quoted}")
                 else:
-                    item["value"] = _describe(str(group), X.iloc[row])
-                    parts.append(f"{group} (+{value:.2f}): {item['value']}")
+                    item["value"] = _describe(group, X.iloc[row])
+                    text = f"{group} (+{value:.2f}): {item['value']}"
+                    # Breadth and this incident's acts are counted from these matches.
+                    source = {"breadth of behaviours": history, "acts in this incident": [row]}
+                    if group in source:
+                        item["matches"] = _spans(prepared, source[group], ids, times, _ACTS)
+                        kinds = dict.fromkeys(_label(m["behaviour"]) for m in item["matches"])
+                        text += f" ({', '.join(kinds)})" if kinds else ""
+                    parts.append(text)
                 items.append(item)
             reasons.append(" | ".join(parts) if parts else "no single group of evidence stands out")
             evidence.append(json.dumps(items))
@@ -598,6 +597,32 @@ class ScoringChain:
         )
 
 
+_ACTS = frozenset(b for b in BEHAVIOURS if b not in CONTEXT_BEHAVIOURS)
+
+
+def _label(behaviour: str) -> str:
+    return behaviour.split(".")[1].replace("_", " ")
+
+
+def _spans(
+    prepared: Prepared, rows, ids: np.ndarray, times: np.ndarray, behaviours
+) -> list[dict[str, Any]]:
+    """The counted rule matches of some behaviours in some incidents, with where they are."""
+    return [
+        {
+            "incident_id": str(ids[i]),
+            "reported_at": str(pd.Timestamp(times[i]).date()),
+            "behaviour": m.behaviour,
+            "start": m.start_char,
+            "end": m.end_char,
+            "text": m.text,
+        }
+        for i in rows
+        for m in prepared.matches[i]
+        if m.behaviour in behaviours and m.counts
+    ]
+
+
 def _describe(group: str, x: pd.Series) -> str:
     if group == "repetition over time":
         return (
@@ -626,7 +651,7 @@ def _describe(group: str, x: pd.Series) -> str:
         }
         return ", ".join(f"{k} {v:.0%}" for k, v in sorted(shares.items(), key=lambda kv: -kv[1]))
     if group == "how the suspect was linked":
-        return f"link confidence {x['link_confidence']:.2f}"
+        return "from the notes" if not x["suspect_from_fields"] else "from the suspect fields"
     if group == "acts in this incident":
         return f"{int(x['acts_in_this_incident'])} acts"
     return ""

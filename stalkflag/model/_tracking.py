@@ -27,7 +27,14 @@ from stalkflag import __version__
 from stalkflag.model._config import TrainConfig
 from stalkflag.model._train import TrainResult
 
-__all__ = ["INPUT_EXAMPLE", "default_tracking_uri", "log_training", "project_root", "use_tracking"]
+__all__ = [
+    "INPUT_EXAMPLE",
+    "default_tracking_uri",
+    "log_card",
+    "log_training",
+    "project_root",
+    "use_tracking",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -294,3 +301,11 @@ def log_training(
         "value": new,
         "tracking_uri": uri,
     }
+
+
+def log_card(run_id: str, text: str) -> None:
+    """Add the model card (which names the run and version, so it is written after them) to a
+    finished run."""
+    import mlflow
+
+    mlflow.MlflowClient().log_text(run_id, text, "model_card.md")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from spacy.tokens import Doc
 
@@ -78,7 +79,7 @@ def name_lexicon(names: Iterable[str], *, min_length: int = 2) -> frozenset[str]
     return frozenset(out)
 
 
-def mask_doc(doc: Doc, names: frozenset[str] = frozenset()) -> str:
+def mask_doc(doc: Doc, names: AbstractSet[str] = frozenset()) -> str:
     """The note with personal data replaced by placeholders.
 
     Args:
