@@ -53,3 +53,19 @@ def linked(accepted):
     from stalkflag.linkage import link_incidents
 
     return link_incidents(accepted)
+
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """One small model for the whole session: 3,000 synthetic incidents (seed 42) plus an
+    800-incident export in unseen styles. Shared by the model and behaviour tests."""
+    from stalkflag.model import load_config, run_training
+
+    config = load_config(
+        PROJECT / "pipelines" / "train.yaml",
+        ["data.synthetic.n_incidents=3000", "data.synthetic.n_unseen=800"],
+    )
+    return run_training(config, work_dir=tmp_path_factory.mktemp("train"))

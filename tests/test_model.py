@@ -1,0 +1,650 @@
+"""The model: config, splits, thresholds, one real training run (session fixture ``trained``),
+saving and loading without pickle, no look-ahead, privacy of saved files, and MLflow tracking
+in a temporary SQLite store."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from stalkflag.errors import ConfigError
+from stalkflag.model import ScoringChain, TrainConfig, load_config, prepare
+from stalkflag.model._chain import threshold_at_precision, threshold_at_recall
+from stalkflag.model._evaluate import best_operating_point, ece
+from stalkflag.model._train import split_groups
+from tests.conftest import PROJECT
+
+CONFIG = PROJECT / "pipelines" / "train.yaml"
+
+
+# -- config ----------------------------------------------------------------------------------
+
+
+def test_default_config_file_gives_the_documented_defaults():
+    config = load_config(CONFIG)
+    assert config == TrainConfig() == load_config(None)
+    assert config.model.classifier == "boosted"
+    assert config.data.path is None
+    assert config.tracking.champion_metric == "val_pattern_pr_auc"
+
+
+def test_unknown_key_is_an_error_naming_it():
+    with pytest.raises(ConfigError) as info:
+        load_config(CONFIG, ["model.clasifier=linear"])
+    assert "model.clasifier" in info.value.message
+    assert info.value.code == "C013"
+
+
+def test_bad_value_is_an_error_naming_the_key():
+    with pytest.raises(ConfigError) as info:
+        load_config(CONFIG, ["model.classifier=forest"])
+    assert "model.classifier" in info.value.message
+
+
+def test_malformed_override_is_an_error():
+    with pytest.raises(ConfigError) as info:
+        load_config(CONFIG, ["model.classifier"])
+    assert info.value.code == "C012"
+
+
+def test_overrides_are_parsed_as_yaml():
+    config = load_config(
+        CONFIG,
+        [
+            "split.seed=3",
+            "data.synthetic.unseen_styles=[cad]",
+            "linkage_threshold=0.5",
+            "tracking.tracking_uri=null",
+        ],
+    )
+    assert config.split.seed == 3 and isinstance(config.split.seed, int)
+    assert config.data.synthetic.unseen_styles == ("cad",)
+    assert "cad" not in config.data.synthetic.seen_styles
+    assert config.linkage_threshold == 0.5
+    assert config.tracking.tracking_uri is None
+    with pytest.raises(ConfigError, match="unseen_styles"):
+        load_config(CONFIG, ["data.synthetic.unseen_styles=[haiku]"])
+
+
+def test_relative_data_paths_resolve_against_the_config_file(tmp_path, monkeypatch):
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    path = folder / "real.yaml"
+    path.write_text(
+        yaml.safe_dump({"data": {"path": "exports/x.csv", "labels": "../labels.csv"}}),
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = load_config(path)
+    assert config.data.path == folder.resolve() / "exports" / "x.csv"
+    assert config.data.labels.resolve() == (tmp_path / "labels.csv").resolve()
+    absolute = load_config(path, [f"data.path={tmp_path / 'abs.csv'}"])
+    assert absolute.data.path == tmp_path / "abs.csv"
+
+
+def test_data_path_without_labels_is_an_error(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_config(CONFIG, [f"data.path={tmp_path / 'export.csv'}"])
+    assert "data.labels" in info.value.message
+
+
+# -- splits ------------------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    groups=st.lists(st.integers(0, 60), min_size=1, max_size=400),
+    seed=st.integers(0, 2**16),
+    valid_fraction=st.floats(0.01, 0.45),
+    test_fraction=st.floats(0.01, 0.45),
+)
+def test_split_groups_keeps_groups_whole_and_respects_fractions(
+    groups, seed, valid_fraction, test_fraction
+):
+    groups = np.array([f"PER-{g}" for g in groups])
+    train, valid, test = split_groups(
+        groups, seed=seed, valid_fraction=valid_fraction, test_fraction=test_fraction
+    )
+    assert (train.astype(int) + valid.astype(int) + test.astype(int) == 1).all()
+    side = pd.Series(np.select([train, valid, test], [0, 1, 2]), index=groups)
+    assert side.groupby(level=0).nunique().max() == 1  # every group wholly on one side
+    per_group = side.groupby(level=0).first()
+    n = len(per_group)
+    assert abs((per_group == 2).sum() - test_fraction * n) <= 1
+    assert abs((per_group == 1).sum() - valid_fraction * n) <= 2
+    again = split_groups(
+        groups, seed=seed, valid_fraction=valid_fraction, test_fraction=test_fraction
+    )
+    assert all((a == b).all() for a, b in zip((train, valid, test), again, strict=True))
+
+
+def test_split_groups_fractions_over_many_groups():
+    groups = np.repeat(np.arange(2000), 3)
+    for seed in range(3):
+        train, valid, test = split_groups(groups, seed=seed, valid_fraction=0.2, test_fraction=0.1)
+        assert train.mean() == pytest.approx(0.7, abs=0.001)
+        assert valid.mean() == pytest.approx(0.2, abs=0.001)
+        assert test.mean() == pytest.approx(0.1, abs=0.001)
+
+
+# -- thresholds and calibration error ----------------------------------------------------------
+
+
+def _brute_precision(y, s, target):
+    for t in np.unique(s):  # ascending: the lowest threshold that reaches the target
+        flagged = s >= t
+        if y[flagged].sum() / flagged.sum() >= target:
+            return float(t)
+    return math.inf
+
+
+def _brute_recall(y, s, target):
+    positives = y.sum()
+    if positives == 0:
+        return math.inf
+    for t in np.unique(s)[::-1]:  # descending: the highest threshold that reaches the target
+        if y[s >= t].sum() / positives >= target:
+            return float(t)
+    return math.inf
+
+
+labelled_scores = st.lists(
+    st.tuples(st.integers(0, 1), st.integers(0, 20).map(lambda k: k / 20)),
+    min_size=1,
+    max_size=120,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=labelled_scores, target=st.floats(0.01, 0.99))
+def test_threshold_at_precision_matches_brute_force(data, target):
+    y = np.array([d[0] for d in data])
+    s = np.array([d[1] for d in data])
+    assert threshold_at_precision(y, s, target) == _brute_precision(y, s, target)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=labelled_scores, target=st.floats(0.01, 0.99))
+# 7 of 100 positives is a recall of exactly 0.07, though 0.07 * 100 == 7.000000000000001.
+@example(data=[(1, k / 100) for k in range(100)], target=0.07)
+def test_threshold_at_recall_matches_brute_force(data, target):
+    y = np.array([d[0] for d in data])
+    s = np.array([d[1] for d in data])
+    assert threshold_at_recall(y, s, target) == _brute_recall(y, s, target)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=labelled_scores, target=st.floats(0.01, 0.99))
+def test_best_operating_point_matches_brute_force(data, target):
+    y = np.array([d[0] for d in data])
+    s = np.array([d[1] for d in data])
+    cuts = [(y[s >= t].sum(), (s >= t).sum(), ((s >= t) & (y == 0)).sum()) for t in np.unique(s)]
+    positives = max(y.sum(), 1)
+    recalls = [tp / positives for tp, n, _ in cuts if tp / n >= target]
+    assert best_operating_point(y, s, precision=target)["recall"] == (
+        max(recalls) if recalls else 0.0
+    )
+    alarms = [fp for tp, _, fp in cuts if tp / positives >= target]
+    assert best_operating_point(y, s, recall=target)["false_alarms"] == (
+        min(alarms) if alarms else int((y == 0).sum())
+    )
+
+
+def test_ece_is_zero_when_every_bin_is_calibrated():
+    p = np.array([0.25] * 4 + [0.75] * 4 + [0.05] * 20)
+    y = np.array([1, 0, 0, 0] + [1, 1, 1, 0] + [1] + [0] * 19)
+    assert ece(y, p) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_ece_on_a_hand_computed_example():
+    # bin 1: mean score 0.15, observed 1/2 -> gap 0.35 on 2 items;
+    # bin 9: mean score (0.9 + 0.9 + 1.0) / 3, observed 2/3 -> gap 0.2667 on 3 items (1.0 is in bin 9).
+    p = np.array([0.12, 0.18, 0.9, 0.9, 1.0])
+    y = np.array([0, 1, 1, 0, 1])
+    expected = (2 * 0.35 + 3 * abs(2.8 / 3 - 2 / 3)) / 5
+    assert ece(y, p) == pytest.approx(expected, abs=1e-12)
+    assert math.isnan(ece(np.array([]), np.array([])))
+
+
+# -- the session-trained model -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chain(trained) -> ScoringChain:
+    return trained.chain
+
+
+@pytest.fixture(scope="module")
+def by_time(accepted) -> pd.DataFrame:
+    """A fresh export (seed 7, not the training seed), in time order."""
+    return accepted.sort_values(["reported_at", "incident_id"]).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def prepared(chain, by_time):
+    prepared, _ = prepare(
+        by_time, linkage_model=chain.linkage_model, linkage_threshold=chain.linkage_threshold
+    )
+    return prepared
+
+
+def test_test_set_victims_are_disjoint_from_training(trained, chain):
+    from stalkflag.linkage import link_incidents
+
+    incidents = trained.dataset.incidents
+    links = link_incidents(
+        incidents, model=chain.linkage_model, cluster_threshold=chain.linkage_threshold
+    ).incidents
+    victims = links["victim_person_id"].to_numpy()
+    split = trained.config.split
+    train, valid, test = split_groups(
+        victims,
+        seed=split.seed,
+        valid_fraction=split.validation_fraction,
+        test_fraction=split.test_fraction,
+    )
+    # The saved linkage model gives back the training run's links, so this is the run's split:
+    held = trained.held_out["test"].scores
+    assert set(held["incident_id"]) == set(incidents["incident_id"][test])
+    assert set(held["pair"]) == set(links["pair_id"][test])
+    assert {p.split(">")[1] for p in held["pair"]} == set(victims[test])
+    assert len(held) == test.sum() > 0
+    train_victims, valid_victims = set(victims[train]), set(victims[valid])
+    assert train_victims and valid_victims
+    assert not set(victims[test]) & (train_victims | valid_victims)
+    assert not train_victims & valid_victims
+    assert not set(links["pair_id"][test]) & set(links["pair_id"][train])
+    # validation figures are over validation pairs (those not recorded as stalking)
+    assert 0 < trained.validation["n_pairs"] <= links["pair_id"][valid].nunique()
+
+
+@pytest.mark.parametrize("held_out", ["test", "time", "unseen_styles"])
+def test_model_beats_keyword_search(trained, held_out):
+    metrics = trained.held_out[held_out].metrics
+    assert metrics["n_stalking_pairs"] > 5
+    assert metrics["pattern_pr_auc"] > metrics["keywords_pattern_pr_auc"], metrics
+
+
+@pytest.fixture(scope="module")
+def scored(chain, prepared) -> pd.DataFrame:
+    return chain.score(prepared)
+
+
+def test_thresholds_are_ordered_and_decisions_follow_them(chain, prepared, scored):
+    assert 0 < chain.review_threshold <= chain.flag_threshold <= 1
+    X = chain.features(prepared)
+    p = chain.predict_proba(X)
+    out = scored
+    assert len(out) == len(prepared.incidents)
+    np.testing.assert_array_equal(out["score"].to_numpy(), p.round(4))
+    expected = np.where(
+        p >= chain.flag_threshold, "flag", np.where(p >= chain.review_threshold, "review", "clear")
+    )
+    np.testing.assert_array_equal(out["decision"].to_numpy(), expected)
+    assert set(out["decision"]) == {"flag", "review", "clear"}
+    recorded = out["recorded_category"].eq("stalking")
+    assert (out["flagged"] == (out["decision"].eq("flag") & ~recorded)).all()
+    assert out["flagged"].any()
+    assert (out["reasons"].ne("") == out["decision"].ne("clear")).all()
+
+
+def test_reasons_quote_spans_really_in_the_notes(scored, by_time):
+    """Every quoted span is the text at its offsets in the note of an incident of the same
+    pair, no later than the incident it explains."""
+    notes = by_time.set_index("incident_id")
+    pair = scored.set_index("incident_id")["pair_id"]
+    checked = set()
+    for _, row in scored[scored["decision"] != "clear"].iterrows():
+        for item in json.loads(row["evidence"]):
+            for m in item.get("matches", []):
+                source = notes.loc[m["incident_id"]]
+                assert source["notes"][m["start"] : m["end"]] == m["text"]
+                assert pair[m["incident_id"]] == row["pair_id"]
+                assert source["reported_at"] <= row["reported_at"]
+                checked.add(item["evidence"])
+    assert len(checked) >= 3  # several kinds of behaviour were quoted
+
+
+# -- saving and loading ----------------------------------------------------------------------
+
+
+class Untrusted:
+    """A type no saved chain may hold."""
+
+    def __init__(self) -> None:
+        self.payload = "anything"
+
+
+def test_save_load_round_trip_gives_identical_scores(chain, prepared, tmp_path):
+    folder = chain.save(tmp_path / "chain")
+    assert {p.name for p in folder.iterdir()} == {
+        "chain.json",
+        "estimators.skops",
+        "linkage_model.json",
+    }
+    loaded = ScoringChain.load(folder)
+    assert loaded.flag_threshold == chain.flag_threshold
+    assert loaded.review_threshold == chain.review_threshold
+    assert loaded.feature_names == chain.feature_names
+    X = chain.features(prepared)
+    np.testing.assert_array_equal(loaded.features(prepared).to_numpy(), X.to_numpy())
+    np.testing.assert_array_equal(loaded.predict_proba(X), chain.predict_proba(X))
+    few = prepared.subset(np.arange(300))  # decisions and reasons too, on fewer rows
+    pd.testing.assert_frame_equal(loaded.score(few), chain.score(few))
+
+
+def test_load_refuses_untrusted_types(chain, tmp_path):
+    import skops.io as sio
+
+    folder = chain.save(tmp_path / "chain")
+    tampered = tmp_path / "tampered"
+    shutil.copytree(folder, tampered)
+    sio.dump(
+        {"note_model": Untrusted(), "calibrated": chain.calibrated},
+        tampered / "estimators.skops",
+    )
+    with pytest.raises(ConfigError) as info:
+        ScoringChain.load(tampered)
+    assert info.value.code == "C042"
+    assert "Untrusted" in info.value.message
+
+
+def test_load_refuses_a_folder_without_chain_json(chain, tmp_path):
+    folder = chain.save(tmp_path / "chain")
+    (folder / "chain.json").unlink()
+    with pytest.raises(ConfigError) as info:
+        ScoringChain.load(folder)
+    assert info.value.code == "C040"
+    with pytest.raises(ConfigError):
+        ScoringChain.load(tmp_path / "nothing-here")
+
+
+# -- no look-ahead -----------------------------------------------------------------------------
+
+
+def _cut(by_time: pd.DataFrame) -> pd.Timestamp:
+    return by_time["reported_at"].quantile(0.6)
+
+
+def test_pattern_features_use_only_earlier_incidents(chain, prepared, by_time):
+    """The classifier's inputs for an incident do not change when later incidents are dropped
+    (same links and masked notes: this isolates the feature step)."""
+    early = np.flatnonzero((by_time["reported_at"] <= _cut(by_time)).to_numpy())
+    assert 0 < len(early) < len(by_time)
+    full = chain.features(prepared).iloc[early].reset_index(drop=True)
+    alone = chain.features(prepared.subset(early))
+    pd.testing.assert_frame_equal(full, alone)
+
+
+def test_scores_do_not_change_when_later_incidents_are_removed(chain, by_time, prepared, scored):
+    """End to end, an earlier incident's score does not depend on later incidents, except
+    through linkage itself: linking is a batch over the export (a later record can show that
+    two earlier ones are the same person), and the note fallbacks that give a blank suspect the
+    victim's sole or most recent suspect look at the victim's other incidents. Incidents whose
+    pair and suspect have the same (earlier) incidents in both runs, and no such fallback link,
+    are compared."""
+    cut = _cut(by_time)
+    early_rows = by_time["reported_at"] <= cut
+    early_prepared, _ = prepare(
+        by_time[early_rows],
+        linkage_model=chain.linkage_model,
+        linkage_threshold=chain.linkage_threshold,
+    )
+    early = chain.score(early_prepared, explain=False).set_index("incident_id")
+    full = scored.set_index("incident_id")
+    fallback = {"victim_sole_suspect", "victim_recent_suspect"}
+    batch_links = set(
+        prepared.links.loc[prepared.links["suspect_link_method"].isin(fallback), "pair_id"]
+    ) | set(
+        early_prepared.links.loc[
+            early_prepared.links["suspect_link_method"].isin(fallback), "pair_id"
+        ]
+    )
+    members_full = full.loc[early.index].groupby("pair_id").groups
+    members_early = early.groupby("pair_id").groups
+    same = {frozenset(v) for k, v in members_full.items() if k not in batch_links} & {
+        frozenset(v) for k, v in members_early.items() if k not in batch_links
+    }
+    # ... and whose suspect is the same person (the same earlier incidents) in both runs.
+    full_suspect = full.loc[early.index].groupby("suspect_person_id").groups
+    early_suspect = early.groupby("suspect_person_id").groups
+    same_suspect = {frozenset(v) for v in full_suspect.values()} & {
+        frozenset(v) for v in early_suspect.values()
+    }
+    stable = {i for group in same_suspect for i in group}
+    ids = sorted(i for group in same for i in group if i in stable)
+    assert len(ids) > 0.5 * len(early)
+    diff = (full.loc[ids, "score"] - early.loc[ids, "score"]).abs()
+    assert diff.max() < 1e-9, (
+        f"{int((diff > 1e-9).sum())} of {len(ids)} earlier incidents changed score "
+        f"(max {diff.max():.4f}) when later incidents were removed: "
+        f"{list(diff[diff > 1e-9].index[:5])}"
+    )
+
+
+# -- privacy -----------------------------------------------------------------------------------
+
+
+def _name_tokens(incidents: pd.DataFrame) -> set[str]:
+    tokens = set()
+    for column in ("victim_name", "suspect_name"):
+        for value in incidents[column].dropna():
+            for token in re.split(r"[^A-Za-z]+", str(value)):
+                if len(token) >= 4 and token.isalpha():
+                    tokens.add(token.lower())
+    return tokens
+
+
+_WORD = re.compile(rb"[a-z0-9_]+")
+
+
+def _words(blob: bytes) -> set[str]:
+    """Whole words of lower-cased bytes: maximal runs of letters, digits and underscores (so
+    ``mean_score`` is one word, not ``mean``)."""
+    return {w.decode() for w in _WORD.findall(blob.lower())}
+
+
+def _hits(folder: Path, tokens: set[str]) -> dict[str, set[str]]:
+    """Name tokens found as whole words in every file under ``folder`` (lower-cased bytes) and
+    in every member of every zip archive (a .skops file is one)."""
+    found: dict[str, set[str]] = {}
+    files = [p for p in Path(folder).rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        # MLflow copies the project's own uv.lock and pyproject.toml into a logged model (uv
+        # project detection); byte-identical copies of project files hold no training data.
+        if (PROJECT / path.name).is_file() and data == (PROJECT / path.name).read_bytes():
+            continue
+        blobs = {str(path): data}
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                blobs |= {f"{path}:{n}": archive.read(n) for n in archive.namelist()}
+        for where, blob in blobs.items():
+            hits = _words(blob) & tokens
+            if hits:
+                found[where] = hits
+    return found
+
+
+@pytest.fixture(scope="module")
+def names(trained) -> set[str]:
+    tokens = _name_tokens(trained.dataset.incidents)
+    assert len(tokens) > 100
+    return tokens
+
+
+def test_name_scanner_finds_a_name(names, tmp_path):
+    tokens = names
+    name = sorted(tokens)[len(tokens) // 2]
+    (tmp_path / "plain.txt").write_text(f"Suspect was {name.title()}, seen twice.")
+    with zipfile.ZipFile(tmp_path / "packed.skops", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("schema.json", json.dumps({"note": f"{name.upper()} " * 50}))
+    (tmp_path / "clean.txt").write_text(f"x{name}y {name}_score")  # not whole words
+    found = _hits(tmp_path, tokens)
+    assert found[str(tmp_path / "plain.txt")] == {name}
+    assert found[f"{tmp_path / 'packed.skops'}:schema.json"] == {name}
+    assert str(tmp_path / "packed.skops") not in found  # compressed: only the member shows it
+    assert str(tmp_path / "clean.txt") not in found
+
+
+def test_saved_model_holds_no_training_names(chain, names, tmp_path):
+    folder = chain.save(tmp_path / "chain")
+    assert _hits(folder, names) == {}
+
+
+# -- MLflow ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def logged(trained, tmp_path_factory):
+    from stalkflag.model._tracking import log_training
+
+    folder = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{folder}/mlflow.db"
+    info = log_training(trained, tracking_uri=uri)
+    return uri, info, folder
+
+
+def _client(uri: str):
+    import mlflow
+
+    return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def test_mlflow_run_holds_no_training_names(logged, names, tmp_path):
+    import mlflow
+
+    uri, info, _ = logged
+    run_dir = mlflow.artifacts.download_artifacts(
+        run_id=info["run_id"], dst_path=str(tmp_path / "run"), tracking_uri=uri
+    )
+    assert _hits(Path(run_dir), names) == {}
+    model_dir = mlflow.artifacts.download_artifacts(
+        artifact_uri=f"runs:/{info['run_id']}/model",
+        dst_path=str(tmp_path / "model"),
+        tracking_uri=uri,
+    )
+    assert (Path(model_dir) / "artifacts" / "chain" / "estimators.skops").exists()
+    assert _hits(Path(model_dir), names) == {}
+    run = _client(uri).get_run(info["run_id"])
+    # MLflow's own tags (a random run name, the OS user, the script path) are not from the data.
+    own_tags = {k: v for k, v in run.data.tags.items() if not k.startswith("mlflow.")}
+    texts = [
+        *run.data.params,
+        *run.data.params.values(),
+        *run.data.tags,
+        *own_tags.values(),
+        *run.data.metrics,
+    ]
+    assert len(run.data.params) > 10 and len(run.data.metrics) > 50
+    leaked = set().union(*(_words(str(t).encode()) for t in texts)) & names
+    assert leaked == set()
+
+
+def test_mlflow_run_has_params_metrics_tags_and_artifacts(trained, logged, tmp_path):
+    import mlflow
+
+    import stalkflag
+
+    uri, info, folder = logged
+    assert info["version"] == 1 and info["champion"] is True and info["previous"] is None
+    run = _client(uri).get_run(info["run_id"])
+    assert run.data.params["model.classifier"] == "boosted"
+    assert run.data.params["data.synthetic.n_incidents"] == "3000"
+    metrics = run.data.metrics
+    for name in ("test_pattern_pr_auc", "unseen_styles_pattern_recall", "val_pattern_pr_auc"):
+        assert name in metrics
+    assert metrics["test_pattern_pr_auc"] == pytest.approx(
+        trained.held_out["test"].metrics["pattern_pr_auc"]
+    )
+    assert metrics["val_pattern_pr_auc"] == pytest.approx(info["value"])
+    assert run.data.tags["data.fingerprint"] == trained.dataset.fingerprint
+    assert run.data.tags["stalkflag.version"] == stalkflag.__version__
+    local = Path(
+        mlflow.artifacts.download_artifacts(
+            run_id=info["run_id"], dst_path=str(tmp_path), tracking_uri=uri
+        )
+    )
+    for name in (
+        "plots/pr_curve.png",
+        "plots/calibration_curve.png",
+        "plots/confusion_matrix.png",
+        "metrics.json",
+        "config.resolved.yaml",
+    ):
+        assert (local / name).stat().st_size > 0, name
+    assert (local / "plots" / "pr_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((local / "metrics.json").read_text())["test_pattern_pr_auc"] == (
+        pytest.approx(metrics["test_pattern_pr_auc"])
+    )
+    resolved = yaml.safe_load((local / "config.resolved.yaml").read_text())
+    assert resolved == trained.config.model_dump(mode="json")
+    # MLflow 3 keeps a logged model beside the run, not in its artifact folder; the run's model
+    # is reached as runs:/<run>/model.
+    model = mlflow.artifacts.download_artifacts(
+        artifact_uri=f"runs:/{info['run_id']}/model/MLmodel",
+        dst_path=str(tmp_path / "model"),
+        tracking_uri=uri,
+    )
+    mlmodel = yaml.safe_load(Path(model).read_text())
+    assert mlmodel["run_id"] == info["run_id"]
+    assert "python_function" in mlmodel["flavors"]
+    # Artifacts go beside the SQLite file, never into the working folder or the project store.
+    assert (folder / "artifacts").is_dir()
+
+
+def test_registry_champion_only_moves_on_a_strictly_better_metric(trained, logged):
+    from stalkflag.model._tracking import log_training
+
+    uri, first, _ = logged
+    client = _client(uri)
+    assert str(client.get_model_version_by_alias("stalkflag", "champion").version) == "1"
+    again = log_training(trained, tracking_uri=uri)
+    assert again["version"] == 2
+    assert again["champion"] is False  # an equal metric does not beat the champion
+    assert again["previous"] == pytest.approx(first["value"])
+    assert str(client.get_model_version_by_alias("stalkflag", "champion").version) == "1"
+    assert {str(v.version) for v in client.search_model_versions("name='stalkflag'")} == {"1", "2"}
+
+
+def test_champion_loads_as_pyfunc_and_as_chain(chain, logged, prepared):
+    import mlflow
+
+    from stalkflag.model._score import load_chain
+    from stalkflag.model._tracking import INPUT_EXAMPLE, use_tracking
+
+    uri, _, _ = logged
+    use_tracking(uri)
+    model = mlflow.pyfunc.load_model("models:/stalkflag@champion")
+    out = model.predict(INPUT_EXAMPLE)
+    assert len(out) == 3
+    assert {"incident_id", "pair_id", "score", "flagged", "reasons"} <= set(out.columns)
+    assert set(out["incident_id"]) == {"EX-1", "EX-2", "EX-3"}
+    assert out["pair_id"].nunique() == 1
+    loaded = load_chain("models:/stalkflag@champion", tracking_uri=uri)
+    X = chain.features(prepared)
+    np.testing.assert_array_equal(loaded.predict_proba(X), chain.predict_proba(X))
+
+
+def test_load_chain_from_an_empty_store_is_a_config_error(tmp_path):
+    from stalkflag.model._score import load_chain
+
+    with pytest.raises(ConfigError) as info:
+        load_chain("models:/stalkflag@champion", tracking_uri=f"sqlite:///{tmp_path}/empty.db")
+    assert "stalkflag train" in info.value.message
+    with pytest.raises(ConfigError):
+        load_chain("no-such-folder-or-uri")

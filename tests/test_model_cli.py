@@ -1,0 +1,134 @@
+"""`stalkflag train` and `stalkflag score` run as a user runs them: the real console script, a
+real MLflow store in a temporary folder (MLFLOW_TRACKING_URI), exit codes and no tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stalkflag.io import read_export
+from stalkflag.validate import validate_export
+from tests.conftest import PROJECT
+
+STALKFLAG = Path(sys.executable).parent / "stalkflag"
+OUTPUT_COLUMNS = ["incident_id", "pair_id", "score", "flagged", "reasons"]
+
+
+def run(*args: str, store: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MLFLOW_TRACKING_URI": store}
+    return subprocess.run(
+        [str(STALKFLAG), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=900
+    )
+
+
+@pytest.fixture(scope="module")
+def trained_store(tmp_path_factory):
+    """One `stalkflag train` from a folder outside the project, naming the config relative to
+    the project (the CLI falls back to the project's copy)."""
+    folder = tmp_path_factory.mktemp("cli_train")
+    store = f"sqlite:///{folder}/mlflow.db"
+    card = folder / "card" / "MODEL_CARD.md"
+    result = run(
+        "train",
+        "--config",
+        "pipelines/train.yaml",
+        "data.synthetic.n_incidents=2500",
+        "data.synthetic.n_unseen=600",
+        "--card",
+        str(card),
+        store=store,
+        cwd=folder,
+    )
+    assert not (folder / "pipelines").exists()
+    return store, result, card, folder
+
+
+def test_train_from_another_folder_registers_the_champion(trained_store):
+    import mlflow
+
+    store, result, card, folder = trained_store
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert "champion" in result.stdout
+    assert "models:/stalkflag/1" in result.stdout
+    text = card.read_text(encoding="utf-8")
+    assert "Intended use" in text
+    assert "| pattern PR-AUC" in text and "|---" in text.replace(":", "")
+    client = mlflow.MlflowClient(tracking_uri=store, registry_uri=store)
+    versions = client.search_model_versions("name='stalkflag'")
+    assert [str(v.version) for v in versions] == ["1"]
+    assert str(client.get_model_version_by_alias("stalkflag", "champion").version) == "1"
+    run_ = client.get_run(versions[0].run_id)
+    assert run_.data.params["data.synthetic.n_incidents"] == "2500"
+    assert not (folder / "mlruns").exists()  # nothing written into the working folder
+
+
+def test_score_writes_one_row_per_accepted_incident(trained_store, synth_csv, accepted, tmp_path):
+    store, trained, _, _ = trained_store
+    assert trained.returncode == 0
+    out = tmp_path / "out"
+    result = run("score", str(synth_csv), "--out", str(out), store=store, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    scores = pd.read_csv(out / "incidents.csv", dtype={"incident_id": str})
+    assert list(scores.columns[:3]) == ["incident_id", "pair_id", "victim_person_id"]
+    assert set(OUTPUT_COLUMNS) <= set(scores.columns)
+    assert len(scores) == len(accepted)
+    assert set(scores["incident_id"]) == set(accepted["incident_id"])
+    assert scores["score"].between(0, 1).all()
+    assert scores["flagged"].any()
+    assert not (out / "rejects.csv").exists()
+
+
+def test_score_sets_bad_rows_aside_and_scores_the_rest(trained_store, broken_csv, tmp_path):
+    store, trained, _, _ = trained_store
+    assert trained.returncode == 0
+    out = tmp_path / "out"
+    result = run("score", str(broken_csv), "--out", str(out), store=store, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    report = validate_export(read_export(broken_csv))
+    rejects = pd.read_csv(out / "rejects.csv", dtype=str, encoding_errors="surrogateescape")
+    assert len(rejects) == len(report.rejected) > 0
+    scores = pd.read_csv(out / "incidents.csv", dtype={"incident_id": str})
+    assert len(scores) == len(report.accepted) > 0
+    assert set(scores["incident_id"]) == set(report.accepted["incident_id"])
+    assert set(OUTPUT_COLUMNS) <= set(scores.columns)
+    for name in ("Jane Doe", "John Roe"):
+        assert name not in result.stdout + result.stderr
+
+
+def test_score_with_no_model_says_to_train_one(broken_csv, tmp_path):
+    result = run(
+        "score",
+        str(broken_csv),
+        "--out",
+        str(tmp_path / "out"),
+        store=f"sqlite:///{tmp_path}/empty.db",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert len(errors) == 1 and "stalkflag train" in errors[0], result.stderr
+    assert not (tmp_path / "out" / "incidents.csv").exists()
+
+
+def test_train_with_a_bad_override_names_the_key(tmp_path):
+    result = run(
+        "train",
+        "--config",
+        str(PROJECT / "pipelines" / "train.yaml"),
+        "model.classifier=forest",
+        store=f"sqlite:///{tmp_path}/mlflow.db",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert len(errors) == 1 and "model.classifier" in errors[0], result.stderr
+    assert not (tmp_path / "mlflow.db").exists()  # nothing trained, nothing logged
