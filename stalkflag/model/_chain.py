@@ -364,6 +364,14 @@ class ScoringChain:
             # The noisy label is made from the recorded category; it must not also be an input.
             X = X.drop(columns=[f"share_recorded_{c}" for c in CATEGORIES])
         if self.feature_names:
+            missing = [c for c in self.feature_names if c not in X.columns]
+            if missing:
+                raise ConfigError(
+                    f"this model was trained on {len(missing)} feature(s) this version of stalkflag "
+                    f"no longer computes ({', '.join(missing[:3])}); train a new model with "
+                    "stalkflag train.",
+                    code="C045",
+                )
             X = X[list(self.feature_names)]
         return X
 
