@@ -4,6 +4,7 @@ in a temporary SQLite store."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -457,6 +458,27 @@ def _words(blob: bytes) -> set[str]:
     return {w.decode() for w in _WORD.findall(blob.lower())}
 
 
+def _text_of(blob: bytes) -> bytes:
+    """What in a file could hold a name. Numeric arrays (a .npy member of a .skops archive) and
+    a PNG's compressed pixels hold none, and their random bytes would spell short words by
+    chance; a PNG's text chunks and any non-numeric array are kept."""
+    import struct
+
+    if blob.startswith(b"\x93NUMPY"):
+        array = np.load(io.BytesIO(blob), allow_pickle=False)
+        return b"" if array.dtype.kind in "biufc" else str(array.tolist()).encode()
+    if blob.startswith(b"\x89PNG\r\n\x1a\n"):
+        text, at = [], 8
+        while at + 8 <= len(blob):
+            (length,) = struct.unpack(">I", blob[at : at + 4])
+            kind = blob[at + 4 : at + 8]
+            if kind in (b"tEXt", b"iTXt", b"zTXt"):
+                text.append(blob[at + 8 : at + 8 + length])
+            at += 12 + length
+        return b" ".join(text)
+    return blob
+
+
 def _hits(folder: Path, tokens: set[str]) -> dict[str, set[str]]:
     """Name tokens found as whole words in every file under ``folder`` (lower-cased bytes) and
     in every member of every zip archive (a .skops file is one)."""
@@ -474,7 +496,7 @@ def _hits(folder: Path, tokens: set[str]) -> dict[str, set[str]]:
             with zipfile.ZipFile(path) as archive:
                 blobs |= {f"{path}:{n}": archive.read(n) for n in archive.namelist()}
         for where, blob in blobs.items():
-            hits = _words(blob) & tokens
+            hits = _words(_text_of(blob)) & tokens
             if hits:
                 found[where] = hits
     return found
@@ -494,7 +516,12 @@ def test_name_scanner_finds_a_name(names, tmp_path):
     with zipfile.ZipFile(tmp_path / "packed.skops", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("schema.json", json.dumps({"note": f"{name.upper()} " * 50}))
     (tmp_path / "clean.txt").write_text(f"x{name}y {name}_score")  # not whole words
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([name, "other"]))  # a string array can hold a name
+    with zipfile.ZipFile(tmp_path / "arrays.skops", "w") as archive:
+        archive.writestr("names.npy", buffer.getvalue())
     found = _hits(tmp_path, tokens)
+    assert found[f"{tmp_path / 'arrays.skops'}:names.npy"] == {name}
     assert found[str(tmp_path / "plain.txt")] == {name}
     assert found[f"{tmp_path / 'packed.skops'}:schema.json"] == {name}
     assert str(tmp_path / "packed.skops") not in found  # compressed: only the member shows it
