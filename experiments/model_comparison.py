@@ -43,7 +43,13 @@ from stalkflag.model._chain import (
     time_order,
 )
 from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
-from stalkflag.model._evaluate import best_operating_point, by_group, evaluate_scores, pairs_of
+from stalkflag.model._evaluate import (
+    best_operating_point,
+    by_group,
+    evaluate_scores,
+    markdown,
+    pairs_of,
+)
 from stalkflag.model._train import KEYWORDS, split_groups, synthetic_dataset
 
 COLUMNS = {
@@ -264,7 +270,7 @@ def main() -> None:
         }).sort_values("k").groupby("pair").first()  # fmt: skip
         for group in ("relationship", "behaviour"):
             lines += [f"### {setting}: by {group}", "",
-                      by_group(pairs, first[group], chains[chosen].flag_threshold).to_markdown(floatfmt=".3f"), ""]  # fmt: skip
+                      markdown(by_group(pairs, first[group], chains[chosen].flag_threshold)), ""]  # fmt: skip
 
     lines += [
         "## Cost",

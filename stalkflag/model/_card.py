@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stalkflag.model._evaluate import markdown
 from stalkflag.model._train import TrainResult
 
 __all__ = ["model_card"]
@@ -131,7 +132,7 @@ def model_card(
             lines += [
                 f"### {name.replace('_', ' ')}: by {group.replace('_', ' ')}",
                 "",
-                frame.to_markdown(floatfmt=".3f"),
+                markdown(frame),
                 "",
             ]
     if result.contributions is not None:

@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score
 
-__all__ = ["best_operating_point", "by_group", "ece", "evaluate_scores", "operating_point"]
+__all__ = [
+    "best_operating_point",
+    "by_group",
+    "ece",
+    "evaluate_scores",
+    "markdown",
+    "operating_point",
+]
 
 
 def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
@@ -153,3 +160,12 @@ def by_group(pairs: pd.DataFrame, group: pd.Series, flag_threshold: float) -> pd
             }
         )
     return pd.DataFrame(rows).set_index("group")
+
+
+def markdown(frame: pd.DataFrame) -> str:
+    """A table as Markdown: counts as whole numbers, rates to three decimals."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_integer_dtype(shown[column]):
+            shown[column] = shown[column].map("{:,}".format)
+    return shown.to_markdown(floatfmt=".3f")

@@ -67,6 +67,8 @@ def use_tracking(tracking_uri: str | None = None) -> str:
     import mlflow
 
     uri = tracking_uri or default_tracking_uri()
+    # Downloading a model's few files needs no progress bar on the user's terminal.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
