@@ -167,6 +167,7 @@ def main() -> None:
         "stalkflag: linear + rules + text model": ModelConfig(classifier="linear"),
         "stalkflag: linear + rules only": ModelConfig(classifier="linear", text_model="none"),
         "stalkflag: boosted + rules + text, isotonic": ModelConfig(calibration="isotonic"),
+        "stalkflag: boosted + rules + text, text folds by force": ModelConfig(text_folds="force"),
         "labels: recorded category (noisy)": ModelConfig(labels="recorded"),
         "labels: recorded category + cleanlab": ModelConfig(labels="recorded_cleanlab"),
     }

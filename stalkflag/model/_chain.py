@@ -284,6 +284,8 @@ class ScoringChain:
         rows = np.flatnonzero(train)
         scores = np.zeros(len(texts))
         blank = self._blank_note_model()
+        if self.config.text_folds == "force":
+            groups = prepared.incidents["force"].astype(str).to_numpy()
         for fit, held in GroupKFold(n_splits=5).split(rows, groups=groups[rows]):
             model = clone(blank).fit(texts[rows[fit]], y[rows[fit]])
             scores[rows[held]] = model.predict_proba(texts[rows[held]])[:, 1]

@@ -90,6 +90,10 @@ class ModelConfig(_Strict):
     ``hashing_lr`` (hashed word n-grams of the masked note, logistic regression), ``minilm``
     (sentence embeddings of the masked note, logistic regression; needs the optional
     ``embeddings`` extra), or ``none`` (behaviour rules only)."""
+    text_folds: Literal["victim", "force"] = "victim"
+    """How the text model's out-of-fold scores (the classifier's training inputs) are made:
+    folds by linked victim, or by force, so the classifier learns from note scores of a text
+    model that never saw that force's writing (as on a new force's export)."""
     labels: Literal["clean", "recorded", "recorded_cleanlab"] = "clean"
     """``clean``: the true label (synthetic truth, or auditors' decisions). ``recorded``: a
     pair counts as stalking if any of its incidents was recorded as stalking (noisy: recording
