@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -697,20 +696,3 @@ def threshold_at_recall(y: np.ndarray, scores: np.ndarray, target: float) -> flo
     reached = np.flatnonzero(np.arange(1, len(positives) + 1) / len(positives) >= target)
     k = int(reached[0]) if len(reached) else len(positives) - 1
     return float(positives[k])
-
-
-def chain_summary(chain: ScoringChain) -> dict[str, Any]:
-    """Small facts about a fitted chain, for logs and the model card."""
-    return {
-        "classifier": chain.config.classifier,
-        "text_model": chain.config.text_model,
-        "labels": chain.config.labels,
-        "n_features": len(chain.feature_names),
-        "flag_threshold": chain.flag_threshold,
-        "review_threshold": chain.review_threshold,
-    }
-
-
-def group_names(feature_names: Sequence[str]) -> list[str]:
-    """The evidence groups of some features, in first-seen order."""
-    return list(dict.fromkeys(feature_group(n) for n in feature_names))

@@ -303,7 +303,8 @@ def run_training(
         done("fit")
 
         stage("evaluating on held-out pairs")
-        scores = chain.predict_proba(chain.features(prepared))
+        X = chain.features(prepared)
+        scores = chain.predict_proba(X)
         validation = _held_out(
             "validation", chain, prepared, dataset.y, np.flatnonzero(valid), dataset.truth, scores
         )
@@ -312,9 +313,8 @@ def run_training(
                 "test", chain, prepared, dataset.y, np.flatnonzero(test), dataset.truth, scores
             )
         }
-        X_test = chain.features(prepared)
         flagged_rows = np.flatnonzero(test & (scores >= chain.flag_threshold))
-        contributions = chain.contributions(X_test, flagged_rows) if len(flagged_rows) else None
+        contributions = chain.contributions(X, flagged_rows) if len(flagged_rows) else None
         done("evaluate_test")
 
         stage("evaluating a model fitted before a time cut-off on pairs that start after it")
