@@ -49,6 +49,7 @@ from stalkflag.model._evaluate import (
     evaluate_scores,
     markdown,
     pairs_of,
+    truth_groups,
 )
 from stalkflag.model._train import KEYWORDS, split_groups, synthetic_dataset
 
@@ -265,12 +266,9 @@ def main() -> None:
             view["pair"], view["y"], scores_of[chosen][setting], view["recorded"], view["key"]
         )
         truth = ds.truth.iloc[rows_].reset_index(drop=True)
-        first = pd.DataFrame({
-            "pair": view["pair"], "k": view["key"], "relationship": truth["true_relationship"].to_numpy(),
-            "behaviour": np.where(truth["online_only"].to_numpy().astype(bool), "online only", "offline or both"),
-        }).sort_values("k").groupby("pair").first()  # fmt: skip
-        for group in ("relationship", "behaviour"):
-            lines += [f"### {setting}: by {group}", "",
+        first = truth_groups(view["pair"], view["key"], truth)
+        for group in ("relationship", "online_only"):
+            lines += [f"### {setting}: by {group.replace('_', ' ')}", "",
                       markdown(by_group(pairs, first[group], chains[chosen].flag_threshold)), ""]  # fmt: skip
 
     lines += [

@@ -23,8 +23,9 @@ import pandas as pd
 
 from stalkflag.schema import CATEGORIES, RELATIONSHIPS
 from stalkflag.text import BEHAVIOURS
+from stalkflag.text._pipeline import CONTEXT_BEHAVIOURS
 
-__all__ = ["ONLINE_BEHAVIOURS", "behaviour_matrix", "pattern_features"]
+__all__ = ["ACTS", "ONLINE_BEHAVIOURS", "behaviour_matrix", "pattern_features"]
 
 ONLINE_BEHAVIOURS = frozenset({
     "stalkflag.contact_calls.v1", "stalkflag.contact_messages.v1", "stalkflag.contact_after_block.v1",
@@ -36,8 +37,8 @@ OFFLINE_BEHAVIOURS = frozenset({
     "stalkflag.loitering.v1", "stalkflag.watching.v1", "stalkflag.unwanted_gifts.v1",
     "stalkflag.property_damage.v1",
 })  # fmt: skip
-_CONTEXT = {"stalkflag.fear_impact.v1", "stalkflag.separation.v1"}
-_ACTS = [b for b in BEHAVIOURS if b not in _CONTEXT]
+ACTS: tuple[str, ...] = tuple(b for b in BEHAVIOURS if b not in CONTEXT_BEHAVIOURS)
+"""Behaviours that are acts by someone (not context such as fear or separation)."""
 
 
 def behaviour_matrix(docs) -> pd.DataFrame:
@@ -119,14 +120,14 @@ def pattern_features(
     cumulative = b.groupby(f["pair"], sort=False).cumsum()
     for column in BEHAVIOURS:
         out[f"n_{column}"] = cumulative[column].to_numpy()
-    acts_seen = (cumulative[_ACTS] > 0).sum(axis=1)
+    acts_seen = (cumulative[list(ACTS)] > 0).sum(axis=1)
     out["distinct_behaviours"] = acts_seen.to_numpy()
-    online = cumulative[[c for c in _ACTS if c in ONLINE_BEHAVIOURS]].sum(axis=1).to_numpy()
-    offline = cumulative[[c for c in _ACTS if c in OFFLINE_BEHAVIOURS]].sum(axis=1).to_numpy()
+    online = cumulative[[c for c in ACTS if c in ONLINE_BEHAVIOURS]].sum(axis=1).to_numpy()
+    offline = cumulative[[c for c in ACTS if c in OFFLINE_BEHAVIOURS]].sum(axis=1).to_numpy()
     out["online_acts"] = online
     out["offline_acts"] = offline
     out["online_and_offline"] = ((online > 0) & (offline > 0)).astype(int)
-    out["acts_in_this_incident"] = b[_ACTS].sum(axis=1).to_numpy()
+    out["acts_in_this_incident"] = b[list(ACTS)].sum(axis=1).to_numpy()
 
     out["suspect_other_victims"] = _other_victims_so_far(f)
 

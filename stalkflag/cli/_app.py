@@ -196,13 +196,7 @@ def link(
             raise ConfigError(f"linkage model {linkage_model} is not a JSON file.") from None
         if not isinstance(model, dict) or model.get("format") != "stalkflag-linkage/1":
             raise ConfigError(f"linkage model {linkage_model} is not a saved Splink model.")
-    report = _validated(input_path, category_map, quiet=True, show=0)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if len(report.rejected):
-        write_frame(report.rejected, out_dir / "rejects.csv")
-        err.print(
-            f"Linking only the {len(report.accepted):,} accepted rows; rejects: {out_dir / 'rejects.csv'}"
-        )
+    report = _accepted_into(out_dir, input_path, category_map, "Linking")
     start = time.perf_counter()
     with err.status("linking people (Splink)") if err.is_terminal else nullcontext():
         result = link_incidents(
@@ -381,13 +375,7 @@ def score(
     from stalkflag.model._score import load_chain, score_incidents
 
     chain = load_chain(model, tracking_uri=tracking_uri)
-    report = _validated(input_path, category_map, quiet=True, show=0)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if len(report.rejected):
-        write_frame(report.rejected, out_dir / "rejects.csv")
-        err.print(
-            f"Scoring only the {len(report.accepted):,} accepted rows; rejects: {out_dir / 'rejects.csv'}"
-        )
+    report = _accepted_into(out_dir, input_path, category_map, "Scoring")
     start = time.perf_counter()
     with err.status("linking and scoring") if err.is_terminal else nullcontext():
         scores = score_incidents(chain, report.accepted)
@@ -401,6 +389,21 @@ def score(
         + ", ".join(f"{k} {v:,}" for k, v in decisions.items())
         + f". Output: {out_dir / 'incidents.csv'}"
     )
+
+
+def _accepted_into(out_dir: Path, input_path: Path, category_map: Path | None, doing: str):
+    """Validate quietly for a command that writes into ``out_dir``: rejected rows go to
+    ``OUT/rejects.csv`` and the user is told that only the accepted rows are used."""
+    from stalkflag.io import write_frame
+
+    report = _validated(input_path, category_map, quiet=True, show=0)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if len(report.rejected):
+        write_frame(report.rejected, out_dir / "rejects.csv")
+        err.print(
+            f"{doing} only the {len(report.accepted):,} accepted rows; rejects: {out_dir / 'rejects.csv'}"
+        )
+    return report
 
 
 def _validated(input_path: Path, category_map: Path | None, *, quiet: bool, show: int):

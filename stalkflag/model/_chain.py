@@ -31,13 +31,12 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from stalkflag import __version__
 from stalkflag.errors import ConfigError
-from stalkflag.features import ONLINE_BEHAVIOURS, behaviour_matrix, pattern_features
+from stalkflag.features import ACTS, ONLINE_BEHAVIOURS, behaviour_matrix, pattern_features
 from stalkflag.linkage import link_incidents
 from stalkflag.model._config import DecisionConfig, ModelConfig
 from stalkflag.model._evaluate import pairs_of
 from stalkflag.schema import CATEGORIES
 from stalkflag.text import BEHAVIOURS, BehaviourMatch, make_text_pipeline
-from stalkflag.text._pipeline import CONTEXT_BEHAVIOURS
 from stalkflag.text._placeholders import mask_doc, name_lexicon
 
 __all__ = [
@@ -92,7 +91,7 @@ def feature_group(name: str) -> str:
     return "repetition over time"
 
 
-_ACT_COLUMNS = frozenset(f"n_{b}" for b in BEHAVIOURS if b not in CONTEXT_BEHAVIOURS) | {
+_ACT_COLUMNS = frozenset(f"n_{b}" for b in ACTS) | {
     "distinct_behaviours",
     "online_and_offline",
 }
@@ -519,7 +518,7 @@ class ScoringChain:
                     # Breadth and this incident's acts are counted from these matches.
                     source = {"breadth of behaviours": history, "acts in this incident": [row]}
                     if group in source:
-                        item["matches"] = _spans(prepared, source[group], ids, times, _ACTS)
+                        item["matches"] = _spans(prepared, source[group], ids, times, set(ACTS))
                         kinds = dict.fromkeys(_label(m["behaviour"]) for m in item["matches"])
                         text += f" ({', '.join(kinds)})" if kinds else ""
                     parts.append(text)
@@ -604,9 +603,6 @@ class ScoringChain:
             reference=meta["reference"],
             info=meta["info"],
         )
-
-
-_ACTS = frozenset(b for b in BEHAVIOURS if b not in CONTEXT_BEHAVIOURS)
 
 
 def _label(behaviour: str) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "evaluate_scores",
     "markdown",
     "operating_point",
+    "truth_groups",
 ]
 
 
@@ -138,6 +139,25 @@ def evaluate_scores(
         out["missed_when_cleared"] = float(op["y"][clear].mean()) if clear.any() else float("nan")
         out["recall_flag_or_review"] = float((op["score"][op["y"] == 1] >= review_threshold).mean())
     return out
+
+
+def truth_groups(pair: np.ndarray, order_key: np.ndarray, truth: pd.DataFrame) -> pd.DataFrame:
+    """Per pair, the synthetic truth's relationship and whether the behaviour was online only,
+    taken from the pair's first incident (``truth`` is aligned with ``pair``)."""
+    online = truth["online_only"].to_numpy().astype(bool)
+    return (
+        pd.DataFrame(
+            {
+                "pair": pair,
+                "relationship": truth["true_relationship"].to_numpy(),
+                "online_only": np.where(online, "online only", "offline or both"),
+                "k": order_key,
+            }
+        )
+        .sort_values("k")
+        .groupby("pair")
+        .first()
+    )
 
 
 def by_group(pairs: pd.DataFrame, group: pd.Series, flag_threshold: float) -> pd.DataFrame:

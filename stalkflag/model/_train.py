@@ -29,7 +29,7 @@ from stalkflag.errors import ConfigError, UnusableInputError
 from stalkflag.io import read_export, write_frame
 from stalkflag.model._chain import Prepared, ScoringChain, prepare, recorded_labels, time_order
 from stalkflag.model._config import TrainConfig
-from stalkflag.model._evaluate import by_group, evaluate_scores, pairs_of
+from stalkflag.model._evaluate import by_group, evaluate_scores, pairs_of, truth_groups
 from stalkflag.validate import validate_export
 
 __all__ = ["Dataset", "HeldOut", "TrainResult", "load_dataset", "run_training", "split_groups"]
@@ -229,23 +229,9 @@ def _held_out(
     groups: dict[str, pd.DataFrame] = {}
     if truth is not None:
         t = truth.iloc[rows].reset_index(drop=True)
-        first = (
-            pd.DataFrame(
-                {
-                    "pair": pair,
-                    "rel": t["true_relationship"].to_numpy(),
-                    "online": np.where(
-                        t["online_only"].to_numpy().astype(bool), "online only", "offline or both"
-                    ),
-                    "k": key,
-                }
-            )
-            .sort_values("k")
-            .groupby("pair")
-            .first()
-        )
-        groups["relationship"] = by_group(pairs, first["rel"], chain.flag_threshold)
-        groups["online_only"] = by_group(pairs, first["online"], chain.flag_threshold)
+        first = truth_groups(pair, key, t)
+        for group in ("relationship", "online_only"):
+            groups[group] = by_group(pairs, first[group], chain.flag_threshold)
         frame["style"] = t["style"].to_numpy()
         frame["scenario"] = t["scenario"].to_numpy()
     return HeldOut(name, metrics, pairs, frame, groups)
