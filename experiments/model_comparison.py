@@ -267,7 +267,7 @@ def main() -> None:
         )
         truth = ds.truth.iloc[rows_].reset_index(drop=True)
         first = truth_groups(view["pair"], view["key"], truth)
-        for group in ("relationship", "online_only"):
+        for group in ("relationship", "online_only", "writing_style"):
             lines += [f"### {setting}: by {group.replace('_', ' ')}", "",
                       markdown(by_group(pairs, first[group], chains[chosen].flag_threshold)), ""]  # fmt: skip
 

@@ -55,6 +55,34 @@ def test_behaviours_are_found_and_count(nlp, text, behaviour):
 
 
 @pytest.mark.parametrize(
+    ("text", "behaviour"),
+    [
+        ("Ongoing dispute with next door about the noise from his music", "issue_dispute"),
+        ("SUSP KEEPS ASKING FOR THE MONEY HE IS OWED", "issue_dispute"),
+        ("Both parties were given words of advice", "mutual_conflict"),
+        ("Counter allegation made by the other party", "mutual_conflict"),
+        ("Messages were about the child contact arrangements", "child_contact"),
+        ("They still live together at the address", "current_relationship"),
+        ("A group of youths were kicking a ball against her car", "group_youths"),
+    ],
+)
+def test_look_alike_context_is_found_and_is_not_an_act(nlp, text, behaviour):
+    """DOMAIN.md's look-alikes (issue disputes, mutual conflict, child contact, a current
+    relationship, groups of youths) are context: evidence either way, never a stalking act."""
+    from stalkflag.features import ACTS
+
+    found = _found(nlp, text)
+    assert behaviour in found, found
+    assert any(m.counts for m in found[behaviour])
+    assert f"stalkflag.{behaviour}.v1" not in ACTS
+
+
+def test_ordinary_words_do_not_read_as_look_alike_context(nlp):
+    found = _found(nlp, "Children's TV was on. He followed her to the bus stop and sent 20 texts.")
+    assert not {"issue_dispute", "mutual_conflict", "child_contact", "group_youths"} & set(found)
+
+
+@pytest.mark.parametrize(
     ("text", "behaviour", "why"),
     [
         ("The suspect denies following her.", "following", "negated"),

@@ -143,21 +143,22 @@ def evaluate_scores(
 
 def truth_groups(pair: np.ndarray, order_key: np.ndarray, truth: pd.DataFrame) -> pd.DataFrame:
     """Per pair, the synthetic truth's relationship and whether the behaviour was online only,
-    taken from the pair's first incident (``truth`` is aligned with ``pair``)."""
+    taken from the pair's first incident, and its writing style (``mixed`` when its notes are
+    written in more than one). ``truth`` is aligned with ``pair``."""
     online = truth["online_only"].to_numpy().astype(bool)
-    return (
-        pd.DataFrame(
-            {
-                "pair": pair,
-                "relationship": truth["true_relationship"].to_numpy(),
-                "online_only": np.where(online, "online only", "offline or both"),
-                "k": order_key,
-            }
-        )
-        .sort_values("k")
-        .groupby("pair")
-        .first()
+    frame = pd.DataFrame(
+        {
+            "pair": pair,
+            "relationship": truth["true_relationship"].to_numpy(),
+            "online_only": np.where(online, "online only", "offline or both"),
+            "k": order_key,
+        }
     )
+    first = frame.sort_values("k").groupby("pair").first()
+    if "style" in truth:
+        styles = pd.Series(truth["style"].to_numpy()).groupby(pair)
+        first["writing_style"] = styles.agg(lambda v: v.iloc[0] if v.nunique() == 1 else "mixed")
+    return first
 
 
 def by_group(pairs: pd.DataFrame, group: pd.Series, flag_threshold: float) -> pd.DataFrame:
@@ -169,11 +170,13 @@ def by_group(pairs: pd.DataFrame, group: pd.Series, flag_threshold: float) -> pd
     rows: list[dict[str, Any]] = []
     for name, part in op.groupby("group", sort=True):
         point = operating_point(part["y"], part["flagged"])
+        both = part["y"].nunique() == 2
         rows.append(
             {
                 "group": name,
                 "pairs": len(part),
                 "stalking pairs": int(part["y"].sum()),
+                "PR-AUC": average_precision_score(part["y"], part["score"]) if both else np.nan,
                 "recall": point["recall"],
                 "precision": point["precision"],
                 "false alarms": point["false_alarms"],

@@ -230,7 +230,7 @@ def _held_out(
     if truth is not None:
         t = truth.iloc[rows].reset_index(drop=True)
         first = truth_groups(pair, key, t)
-        for group in ("relationship", "online_only"):
+        for group in ("relationship", "online_only", "writing_style"):
             groups[group] = by_group(pairs, first[group], chain.flag_threshold)
         frame["style"] = t["style"].to_numpy()
         frame["scenario"] = t["scenario"].to_numpy()

@@ -8,7 +8,9 @@ covers "SUSP FOLOWED IP" and "the suspect followed the victim".
 
 Grounded in ``shared/DOMAIN.md``: the acts of s2A(3) Protection from Harassment Act 1997, the
 technology-enabled behaviours, third-party contact, threats, fear and impact, breach of orders
-or warnings, and separation context.
+or warnings, separation context, and the look-alike context that tells harassment about an
+issue from fixation on a person (issue disputes, mutual conflict, child contact, a current
+relationship, groups of youths).
 """
 
 from __future__ import annotations
@@ -353,6 +355,85 @@ def separation() -> list[Pattern]:
         [_word("separate", "split", "break", "broke"), _GAP, _any("up")],
         [_any("relationship"), _GAP, _any("ended", "over", "finished")],
         [_any("ended", "finished"), _any("it", "the")],
+    ]
+
+
+# -- Look-alike context ---------------------------------------------------------------------
+# DOMAIN.md, "Telling stalking from its look-alikes": harassment is typically about an *issue*
+# (a neighbour's noise, a debt, a parking space, a work grievance) and often mutual; hard
+# negatives include co-parenting disputes over child contact, abuse inside a current
+# relationship, other family conflict and group harassment by youths. These patterns describe
+# the situation, like fear and separation: they are evidence either way, never acts.
+
+
+@registry.register("stalkflag.issue_dispute.v1")
+def issue_dispute() -> list[Pattern]:
+    issue = _any(
+        "noise", "music", "parking", "parked", "driveway", "boundary", "fence", "hedge", "hedges",
+        "bins", "bin", "rubbish", "extension", "tree", "trees", "cctv", "debt", "loan", "rent",
+        "arrears", "owed", "owes", "owe", "money", "grievance", "disciplinary", "shifts", "rota",
+    )  # fmt: skip
+    return [
+        [
+            _any("dispute", "disagreement", "row", "complaint", "complaints", "complaining"),
+            _GAP,
+            _any("about", "over", "regarding", "re"),
+            _GAP,
+            issue,
+        ],
+        [issue, _any("dispute", "disagreement", "complaint", "complaints", "issue", "issues")],
+        [
+            _any("neighbour", "neighbours", "landlord", "tenant", "manager", "supervisor"),
+            _GAP,
+            _any("dispute", "disagreement", "row", "complaint", "complaints"),
+        ],
+        [_any("asking", "demanding", "chasing"), _GAP, _any("money", "rent", "debt", "loan")],
+        [_any("owes", "owed", "owe"), _GAP, _any("money", "rent", "pounds")],
+    ]
+
+
+@registry.register("stalkflag.mutual_conflict.v1")
+def mutual_conflict() -> list[Pattern]:
+    return [
+        [_any("both"), _any("parties", "sides")],
+        [_any("each"), _any("other")],
+        [_any("counter"), _any("allegation", "allegations")],
+        [_any("counter-allegation", "counter-allegations", "mutual")],
+        [_any("one"), _any("another")],
+    ]
+
+
+@registry.register("stalkflag.child_contact.v1")
+def child_contact() -> list[Pattern]:
+    return [
+        [_any("child", "children", "kids", "contact"), _any("arrangements", "arrangement")],
+        [_any("handover", "handovers", "custody", "access")],
+        [
+            _any("contact"),
+            _GAP,
+            _any("with"),
+            _GAP,
+            _any("child", "children", "kids", "son", "daughter"),
+        ],
+        [_any("family"), _any("court")],
+    ]
+
+
+@registry.register("stalkflag.current_relationship.v1")
+def current_relationship() -> list[Pattern]:
+    return [
+        [_any("live", "lives", "living"), _any("together")],
+        [_any("current"), _any("partner", "boyfriend", "girlfriend", "husband", "wife")],
+        [_any("still"), _any("together", "married")],
+        [_any("cohabit", "cohabiting", "cohabitee")],
+    ]
+
+
+@registry.register("stalkflag.group_youths.v1")
+def group_youths() -> list[Pattern]:
+    return [
+        [_any("group", "gang", "bunch"), _GAP, _any("youths", "teenagers", "kids", "lads", "boys")],
+        [_any("youths", "teenagers")],
     ]
 
 

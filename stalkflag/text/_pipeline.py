@@ -139,7 +139,17 @@ MODAL_CUES = frozenset(["would", "will", "could", "may", "might"])
 THIRD_REFS = frozenset((*CLOSE_TO_VICTIM, "cousin"))
 
 
-CONTEXT_BEHAVIOURS = frozenset({"stalkflag.fear_impact.v1", "stalkflag.separation.v1"})
+CONTEXT_BEHAVIOURS = frozenset(
+    {
+        "stalkflag.fear_impact.v1",
+        "stalkflag.separation.v1",
+        "stalkflag.issue_dispute.v1",
+        "stalkflag.mutual_conflict.v1",
+        "stalkflag.child_contact.v1",
+        "stalkflag.current_relationship.v1",
+        "stalkflag.group_youths.v1",
+    }
+)
 """Behaviours that describe the situation rather than an act by someone."""
 
 
