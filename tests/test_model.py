@@ -647,6 +647,16 @@ def test_registry_champion_only_moves_on_a_strictly_better_metric(trained, logge
     assert str(client.get_model_version_by_alias("stalkflag", "champion").version) == "1"
     assert {str(v.version) for v in client.search_model_versions("name='stalkflag'")} == {"1", "2"}
 
+    # A champion that this version can no longer load (other behaviour rules) is replaced even
+    # by a model that is not better on the metric.
+    from stalkflag.model._tracking import COMPATIBILITY_TAG
+
+    champion = client.get_model_version_by_alias("stalkflag", "champion")
+    client.set_tag(champion.run_id, COMPATIBILITY_TAG, "from-another-catalogue")
+    third = log_training(trained, tracking_uri=uri)
+    assert third["champion"] is True and third["replaced_incompatible"] is True
+    assert str(client.get_model_version_by_alias("stalkflag", "champion").version) == "3"
+
 
 def test_champion_loads_as_pyfunc_and_as_chain(chain, logged, prepared):
     import mlflow

@@ -343,6 +343,10 @@ def train(
         if logged["champion"]
         else "(the champion stays: it scored higher)"
     )
+    if logged.get("replaced_incompatible"):
+        became += (
+            " (the old champion was trained with other behaviour rules and can no longer load)"
+        )
     out.print(
         f"Registered {logged['model_uri']} {became}; {logged['metric']} = {logged['value']:.4f}"
         + (f" (champion had {logged['previous']:.4f})" if logged["previous"] is not None else "")

@@ -11,6 +11,7 @@ no vocabulary; a hand-written input example with no real or synthetic names).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -238,6 +239,7 @@ def log_training(
                 "data.source": result.dataset.source,
                 "data.incidents": str(len(result.dataset.incidents)),
                 "data.rejected": str(result.dataset.n_rejected),
+                COMPATIBILITY_TAG: compatibility(result.chain.behaviours),
             }
         )
         metrics = {f"val_{k}": v for k, v in result.validation.items()}
@@ -284,12 +286,26 @@ def log_training(
             f"champion metric {metric} was not computed; choose one of: {', '.join(sorted(metrics))}"
         )
     previous = None
+    compatible = True
     try:
         champion = client.get_model_version_by_alias(name, "champion")
-        previous = client.get_run(str(champion.run_id)).data.metrics.get(metric)
+        champion_run = client.get_run(str(champion.run_id)).data
+        previous = champion_run.metrics.get(metric)
+        compatible = champion_run.tags.get(COMPATIBILITY_TAG) == compatibility(
+            result.chain.behaviours
+        )
     except MlflowException:
         champion = None
-    promote = champion is None or previous is None or new > previous
+    # A champion this version of stalkflag can no longer load (its behaviour catalogue or chain
+    # format differs) is replaced, whatever its metric: scoring must keep working.
+    promote = champion is None or previous is None or not compatible or new > previous
+    if champion is not None and not compatible:
+        logger.warning(
+            "the champion (version %s) was trained by a stalkflag with different behaviour rules "
+            "and can no longer be loaded; version %s replaces it",
+            champion.version,
+            version.version,
+        )
     if promote:
         client.set_registered_model_alias(name, "champion", version.version)
     client.set_model_version_tag(name, version.version, metric, f"{new:.4f}")
@@ -299,10 +315,23 @@ def log_training(
         "version": int(version.version),
         "champion": promote,
         "previous": previous,
+        "replaced_incompatible": champion is not None and not compatible,
         "metric": metric,
         "value": new,
         "tracking_uri": uri,
     }
+
+
+COMPATIBILITY_TAG = "stalkflag.chain_compatibility"
+"""Run tag: which chain format and behaviour catalogue a model needs to load."""
+
+
+def compatibility(behaviours: tuple[str, ...]) -> str:
+    """A short fingerprint of what loading a saved chain checks (format and behaviour ids)."""
+    from stalkflag.model._chain import FORMAT
+
+    text = json.dumps({"format": FORMAT, "behaviours": sorted(behaviours)})
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def log_card(run_id: str, text: str) -> None:
