@@ -21,7 +21,7 @@ from _report import emit
 
 from stalkflag.features import ACTS
 from stalkflag.synth import SynthConfig, generate
-from stalkflag.text import make_text_pipeline
+from stalkflag.text import BEHAVIOURS, make_text_pipeline
 
 SYNTH_TO_PATTERN = {
     "follow": "following", "calls": "contact_calls", "messages": "contact_messages",
@@ -111,7 +111,7 @@ def main() -> None:
         tp = int((has & hit).sum())
         context_rows.append(
             {
-                "behaviour": f"stalkflag.{pattern}.v1",
+                "behaviour": next(b for b in BEHAVIOURS if b.split(".")[1] == pattern),
                 "incidents with the look-alike": int(has.sum()),
                 "recall": tp / max(int(has.sum()), 1),
                 "precision": tp / max(int(hit.sum()), 1),

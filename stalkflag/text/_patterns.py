@@ -403,18 +403,17 @@ def mutual_conflict() -> list[Pattern]:
     ]
 
 
-@registry.register("stalkflag.child_contact.v1")
+@registry.register("stalkflag.child_contact.v2")
 def child_contact() -> list[Pattern]:
+    # v2: "custody" and "access" only beside a child ("taken into custody" is an arrest, and
+    # "gained access" is about a building; v1 read both as child contact in real narratives).
+    child = _any("child", "children", "kids", "son", "daughter", "child's", "children's")
     return [
         [_any("child", "children", "kids", "contact"), _any("arrangements", "arrangement")],
-        [_any("handover", "handovers", "custody", "access")],
-        [
-            _any("contact"),
-            _GAP,
-            _any("with"),
-            _GAP,
-            _any("child", "children", "kids", "son", "daughter"),
-        ],
+        [_any("handover", "handovers")],
+        [_any("custody", "access"), _GAP, child],
+        [child, _GAP, _any("custody", "access")],
+        [_any("contact"), _GAP, _any("with"), _GAP, child],
         [_any("family"), _any("court")],
     ]
 
