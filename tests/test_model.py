@@ -329,6 +329,24 @@ class Untrusted:
         self.payload = "anything"
 
 
+def test_long_notes_are_measured_against_the_training_notes(
+    chain, trained, accepted, truth, by_time, tmp_path
+):
+    """Scoring warns when notes are longer than the model ever saw (incidental detail lowers
+    recall); the limit is kept with the saved chain."""
+    styles = truth["style"].to_numpy()
+    seen = accepted[np.isin(styles, trained.config.data.synthetic.seen_styles)]
+    ordinary = chain.long_note_share(seen)
+    assert ordinary is not None and ordinary <= 0.05
+    # The unseen verbose style is the one the model reads worst; the check sees it.
+    assert chain.long_note_share(accepted[styles == "verbose"]) > 0.5
+    padded = by_time.assign(notes=by_time["notes"].fillna("") + " Officers waited outside." * 60)
+    assert chain.long_note_share(padded) == 1.0
+    loaded = ScoringChain.load(chain.save(tmp_path / "chain"))
+    assert loaded.long_note_share(padded) == 1.0
+    assert ScoringChain(chain.config, chain.decision, {}).long_note_share(padded) is None
+
+
 def test_save_load_round_trip_gives_identical_scores(chain, prepared, tmp_path):
     folder = chain.save(tmp_path / "chain")
     assert {p.name for p in folder.iterdir()} == {

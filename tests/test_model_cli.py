@@ -82,6 +82,8 @@ def test_score_writes_one_row_per_accepted_incident(trained_store, synth_csv, ac
     assert scores["score"].between(0, 1).all()
     assert scores["flagged"].any()
     assert not (out / "rejects.csv").exists()
+    # The export holds every style, verbose included, which the model never trained on.
+    assert "longer than 99% of the notes the model was trained on" in result.stderr
 
 
 def test_score_sets_bad_rows_aside_and_scores_the_rest(trained_store, broken_csv, tmp_path):

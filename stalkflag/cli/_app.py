@@ -393,6 +393,18 @@ def score(
         + ", ".join(f"{k} {v:,}" for k, v in decisions.items())
         + f". Output: {out_dir / 'incidents.csv'}"
     )
+    long_share = chain.long_note_share(report.accepted)
+    if long_share is not None and long_share > LONG_NOTES_WARNING:
+        err.print(
+            f"Warning: {long_share:.0%} of these notes are longer than 99% of the notes the model "
+            "was trained on. Long notes padded with incidental detail score low (model card, known "
+            "limits), so expect lower recall than measured: read the review band, and re-place "
+            "the thresholds on this force's audited cases."
+        )
+
+
+LONG_NOTES_WARNING = 0.05
+"""Warn when more than this share of scored notes is longer than 99% of the training notes."""
 
 
 def _accepted_into(out_dir: Path, input_path: Path, category_map: Path | None, doing: str):

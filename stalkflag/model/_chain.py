@@ -185,6 +185,11 @@ def recorded_labels(prepared: Prepared) -> np.ndarray:
     return pd.Series(recorded).groupby(pair).transform("max").to_numpy().astype(int)
 
 
+def _note_words(incidents: pd.DataFrame) -> np.ndarray:
+    """Words per note (whitespace-separated)."""
+    return incidents["notes"].fillna("").str.split().str.len().to_numpy()
+
+
 def _note_model(C: float = 4.0) -> Pipeline:
     """Hashed word 1-2-grams of the masked note: no vocabulary is stored, so no word of the
     training notes (a name the masking missed, say) can be read back out of the model."""
@@ -249,7 +254,11 @@ class ScoringChain:
         """
         cfg = self.config
         y = np.asarray(y).astype(int)
-        info: dict[str, Any] = {"train_rows": int(train.sum()), "valid_rows": int(valid.sum())}
+        info: dict[str, Any] = {
+            "train_rows": int(train.sum()),
+            "valid_rows": int(valid.sum()),
+            "note_words_p99": float(np.percentile(_note_words(prepared.incidents[train]), 99)),
+        }
         note_scores = None
         if cfg.text_model != "none":
             note_scores = self._fit_note_model(prepared, y, train, groups)
@@ -402,6 +411,15 @@ class ScoringChain:
             raise RuntimeError("the chain is not fitted")
         values = X.to_numpy() if isinstance(X, pd.DataFrame) else X
         return self.calibrated.predict_proba(values)[:, 1]
+
+    def long_note_share(self, incidents: pd.DataFrame) -> float | None:
+        """Share of notes longer than 99% of the training notes (``None`` for a chain fitted
+        before this was recorded). Notes padded with incidental detail score low (see the model
+        card's known limits), so a high share warns that recall will be lower than measured."""
+        limit = (self.info or {}).get("note_words_p99")
+        if limit is None or not len(incidents):
+            return None
+        return float((_note_words(incidents) > limit).mean())
 
     def decide(self, scores: np.ndarray) -> np.ndarray:
         """``flag``, ``review`` or ``clear`` for each score."""
