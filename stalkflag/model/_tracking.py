@@ -228,6 +228,7 @@ def log_training(
     uri = use_tracking(tracking_uri or config.tracking.tracking_uri)
     experiment_id = _experiment(config.tracking.experiment, uri)
     metric = config.tracking.champion_metric
+    fingerprint = compatibility(result.chain.behaviours)
     with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(experiment_id=experiment_id) as run:
         folder = Path(tmp)
         resolved = config.model_dump(mode="json")
@@ -239,7 +240,7 @@ def log_training(
                 "data.source": result.dataset.source,
                 "data.incidents": str(len(result.dataset.incidents)),
                 "data.rejected": str(result.dataset.n_rejected),
-                COMPATIBILITY_TAG: compatibility(result.chain.behaviours),
+                COMPATIBILITY_TAG: fingerprint,
             }
         )
         metrics = {f"val_{k}": v for k, v in result.validation.items()}
@@ -291,9 +292,7 @@ def log_training(
         champion = client.get_model_version_by_alias(name, "champion")
         champion_run = client.get_run(str(champion.run_id)).data
         previous = champion_run.metrics.get(metric)
-        compatible = champion_run.tags.get(COMPATIBILITY_TAG) == compatibility(
-            result.chain.behaviours
-        )
+        compatible = champion_run.tags.get(COMPATIBILITY_TAG) == fingerprint
     except MlflowException:
         champion = None
     # A champion this version of stalkflag can no longer load (its behaviour catalogue or chain
