@@ -391,6 +391,24 @@ def test_load_refuses_a_folder_without_chain_json(chain, tmp_path):
         ScoringChain.load(tmp_path / "nothing-here")
 
 
+def test_load_refuses_a_chain_trained_with_another_text_pipeline(chain, tmp_path):
+    from stalkflag.text import TEXT_PIPELINE
+
+    folder = chain.save(tmp_path / "chain")
+    meta = json.loads((folder / "chain.json").read_text(encoding="utf-8"))
+    assert meta["text_pipeline"] == TEXT_PIPELINE
+    meta["text_pipeline"] = "stalkflag.text.v1"
+    (folder / "chain.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        ScoringChain.load(folder)
+    assert info.value.code == "C041"
+    assert "stalkflag.text.v1" in info.value.message and TEXT_PIPELINE in info.value.message
+    del meta["text_pipeline"]  # saved before the version was recorded: v1
+    (folder / "chain.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"stalkflag\.text\.v1"):
+        ScoringChain.load(folder)
+
+
 # -- no look-ahead -----------------------------------------------------------------------------
 
 

@@ -138,3 +138,80 @@ def test_no_placeholder_slots_left_in_notes(synth_small):
     notes = synth_small[0]["notes"]
     assert not notes.str.contains(r"\{\w+\}").any()
     assert not notes.str.contains(r"\b(?:his|her) has\b", flags=re.I).any()
+
+
+def _content_words(text: str) -> set[str]:
+    words = set(re.findall(r"[a-z]+", re.sub(r"\{\w+\}", " ", text.lower())))
+    return words - {"the", "a", "of", "to", "and", "was", "in", "on", "at", "as", "by", "for",
+                    "with", "were", "had", "is", "it", "that"}  # fmt: skip
+
+
+def test_incidental_bank_is_apart_from_the_verbose_styles_bank():
+    """The verbose style is kept out of training; the incidental detail training may carry must
+    not be its sentences in other words (no clause shares a third of its content words)."""
+    from stalkflag.synth._incidental_phrases import INCIDENTAL
+    from stalkflag.synth._lookalike_phrases import FILLER
+
+    assert len(set(INCIDENTAL)) == len(INCIDENTAL) >= 60
+    for clause in INCIDENTAL:
+        a = _content_words(clause)
+        closest = max(len(a & _content_words(f)) / len(a | _content_words(f)) for f in FILLER)
+        assert closest < 0.35, clause
+
+
+def test_incidental_bank_holds_no_behaviour():
+    """Incidental detail is neutral: the behaviour rules find no act and no look-alike context,
+    but for four single words that some rules take on their own wherever they stand (a known
+    imprecision of those rules, which real notes share: "a key safe", "a contact card"). Any
+    other match fails, so the bank cannot drift into describing behaviour."""
+    from stalkflag.synth._incidental_phrases import INCIDENTAL
+    from stalkflag.text import make_text_pipeline
+
+    slots = {
+        "{Vs}": "the victim",
+        "{Vo}": "her",
+        "{Vp}": "her",
+        "{n}": "5",
+        "{third}": "her sister",
+    }
+    texts = []
+    for clause in INCIDENTAL:
+        for slot, value in slots.items():
+            clause = clause.replace(slot, value)
+        texts.append(clause[0].upper() + clause[1:] + ".")
+    found = sorted(
+        (m.behaviour, m.text.lower())
+        for doc in make_text_pipeline().pipe(texts)
+        for m in doc._.behaviours
+    )
+    assert found == [
+        ("stalkflag.contact_calls.v1", "voicemail"),
+        ("stalkflag.contact_messages.v1", "email"),
+        ("stalkflag.property_damage.v1", "key"),
+        ("stalkflag.property_damage.v1", "key"),
+        ("stalkflag.unwanted_gifts.v1", "card"),
+    ]
+
+
+def test_incidental_detail_goes_into_every_kind_of_note_but_verbose_and_minimal():
+    from stalkflag.synth._incidental_phrases import INCIDENTAL
+
+    plain = generate(SynthConfig(n_incidents=2000, seed=5, incidental_detail=0.0))
+    padded = generate(SynthConfig(n_incidents=2000, seed=5, incidental_detail=0.5))
+    starts = tuple(c.split("{")[0][:25].lower() for c in INCIDENTAL if len(c.split("{")[0]) >= 25)
+
+    def carries(export: pd.DataFrame) -> pd.Series:
+        return export["notes"].str.lower().map(lambda note: any(s in note for s in starts))
+
+    assert not carries(plain[0]).any()
+    has, truth = carries(padded[0]), padded[1]
+    style = truth["style"]
+    assert not has[style.isin(["verbose", "minimal"])].any()
+    others = ~style.isin(["verbose", "minimal"])
+    # About half of the notes (fewer are caught: a clause may start with a slot, or CAD
+    # abbreviates it), whatever the label.
+    for label in (0, 1):
+        share = has[others & (truth["label"] == label)].mean()
+        assert 0.25 < share < 0.6, (label, share)
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        SynthConfig(n_incidents=10, incidental_detail=1.5)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 import pytest
 from spacy.matcher import Matcher
 
-from stalkflag.text import BEHAVIOURS, behaviour_patterns, make_text_pipeline
+from stalkflag.text import BEHAVIOURS, TEXT_PIPELINE, behaviour_patterns, make_text_pipeline
+from stalkflag.text._patterns import KEYWORDS
+from stalkflag.text._pipeline import _deletes, _real_words, _typo_table
 from stalkflag.text._placeholders import mask_doc, name_lexicon
 
 
@@ -88,6 +91,53 @@ def test_ordinary_words_do_not_read_as_look_alike_context(nlp):
             found
         ), found
     assert "child_contact" in _found(nlp, "The row was over custody of their son.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She has limited mobility at present.",  # v1 read "presents": unwanted gifts
+        "Officers reached the address at 2am.",  # "breached": breach of order
+        "The officer took a statement.",
+        "He came to see the officer.",  # "office": attending work
+        "She cared for her mother.",  # "scared": fear
+        "He kept saying sorry to the shop keeper.",
+        "He was saying at the time that he was sorry.",  # "staying at"
+        "The contract ended last year.",
+        "The contract with her sister ended last year.",  # "contact": third-party contact
+    ],
+)
+def test_correctly_spelled_words_are_not_corrected_into_behaviours(nlp, text):
+    assert nlp(text)._.behaviours == []
+
+
+@pytest.mark.parametrize(
+    ("typo", "keyword"),
+    [
+        ("folowed", "followed"),
+        ("FOLOWING", "following"),
+        ("mesages", "messages"),
+        ("threatend", "threatened"),
+        ("terrifed", "terrified"),
+        ("scraed", "scared"),
+        ("breched", "breached"),
+    ],
+)
+def test_real_misspellings_are_still_corrected(nlp, typo, keyword):
+    assert nlp(f"He {typo} her.")[1].norm_ == keyword
+
+
+def test_real_words_list_is_current():
+    """Each listed word is one edit from a current keyword; if a keyword changed, regenerate the
+    list with ``experiments/make_real_words.py``."""
+    text = resources.files("stalkflag.text").joinpath("real_words.txt").read_text("utf-8")
+    words = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert words == sorted(set(words)) and all(w.isalpha() and w.islower() for w in words)
+    assert set(words) == _real_words() and len(words) > 100
+    table = _typo_table()
+    stale = [w for w in words if w in KEYWORDS or not (w in table or _deletes(w) & KEYWORDS)]
+    assert not stale, f"regenerate with experiments/make_real_words.py: {stale}"
+    assert TEXT_PIPELINE == "stalkflag.text.v2"
 
 
 @pytest.mark.parametrize(

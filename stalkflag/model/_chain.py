@@ -36,7 +36,7 @@ from stalkflag.linkage import link_incidents
 from stalkflag.model._config import DecisionConfig, ModelConfig
 from stalkflag.model._evaluate import pairs_of
 from stalkflag.schema import CATEGORIES
-from stalkflag.text import BEHAVIOURS, BehaviourMatch, make_text_pipeline
+from stalkflag.text import BEHAVIOURS, TEXT_PIPELINE, BehaviourMatch, make_text_pipeline
 from stalkflag.text._placeholders import mask_doc, name_lexicon
 
 __all__ = [
@@ -561,6 +561,7 @@ class ScoringChain:
         meta = {
             "format": FORMAT,
             "stalkflag_version": __version__,
+            "text_pipeline": TEXT_PIPELINE,
             "config": self.config.model_dump(mode="json"),
             "decision": self.decision.model_dump(mode="json"),
             "linkage_threshold": self.linkage_threshold,
@@ -596,6 +597,13 @@ class ScoringChain:
         if missing:
             raise ConfigError(
                 f"the model uses behaviour patterns this stalkflag does not have: {', '.join(missing)}.",
+                code="C041",
+            )
+        text_pipeline = meta.get("text_pipeline", "stalkflag.text.v1")
+        if text_pipeline != TEXT_PIPELINE:
+            raise ConfigError(
+                f"the model was trained with text pipeline {text_pipeline}; this stalkflag reads "
+                f"notes with {TEXT_PIPELINE}; train a new model with stalkflag train.",
                 code="C041",
             )
         path = folder / "estimators.skops"

@@ -326,10 +326,14 @@ COMPATIBILITY_TAG = "stalkflag.chain_compatibility"
 
 
 def compatibility(behaviours: tuple[str, ...]) -> str:
-    """A short fingerprint of what loading a saved chain checks (format and behaviour ids)."""
+    """A short fingerprint of what loading a saved chain checks (format, behaviour ids and text
+    pipeline version)."""
     from stalkflag.model._chain import FORMAT
+    from stalkflag.text import TEXT_PIPELINE
 
-    text = json.dumps({"format": FORMAT, "behaviours": sorted(behaviours)})
+    text = json.dumps(
+        {"format": FORMAT, "behaviours": sorted(behaviours), "text_pipeline": TEXT_PIPELINE}
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

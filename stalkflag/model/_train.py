@@ -69,11 +69,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def synthetic_dataset(n: int, seed: int, styles: tuple[str, ...], folder: Path) -> Dataset:
+def synthetic_dataset(
+    n: int, seed: int, styles: tuple[str, ...], folder: Path, *, incidental_detail: float = 0.0
+) -> Dataset:
     """Generate an export, write it as a force would send it, read and validate it."""
     from stalkflag.synth import SynthConfig, generate
 
-    export, truth = generate(SynthConfig(n, seed=seed, styles=styles), workers=2)
+    config = SynthConfig(n, seed=seed, styles=styles, incidental_detail=incidental_detail)
+    export, truth = generate(config, workers=2)
     path = write_frame(export, folder / f"synthetic_{seed}.csv")
     report = validate_export(read_export(path))
     incidents = report.accepted.reset_index(drop=True)
@@ -84,7 +87,7 @@ def synthetic_dataset(n: int, seed: int, styles: tuple[str, ...], folder: Path) 
         truth,
         _sha256(path),
         len(report.rejected),
-        f"synthetic(n={n}, seed={seed}, styles={','.join(styles)})",
+        f"synthetic(n={n}, seed={seed}, styles={','.join(styles)}, incidental_detail={incidental_detail})",
     )
 
 
@@ -93,7 +96,10 @@ def load_dataset(config: TrainConfig, folder: Path) -> Dataset:
     data = config.data
     if data.path is None:
         syn = data.synthetic
-        return synthetic_dataset(syn.n_incidents, syn.seed, syn.seen_styles, folder)
+        return synthetic_dataset(
+            syn.n_incidents, syn.seed, syn.seen_styles, folder,
+            incidental_detail=syn.incidental_detail,
+        )  # fmt: skip
     report = validate_export(read_export(data.path))
     if len(report.rejected):
         rejects = folder / "rejects.csv"
@@ -312,7 +318,10 @@ def run_training(
             stage(
                 f"evaluating on a second export in unseen styles ({', '.join(syn.unseen_styles)})"
             )
-            unseen = synthetic_dataset(syn.n_unseen, syn.seed + 1_000, syn.unseen_styles, folder)
+            unseen = synthetic_dataset(
+                syn.n_unseen, syn.seed + 1_000, syn.unseen_styles, folder,
+                incidental_detail=syn.incidental_detail,
+            )  # fmt: skip
             unseen_prepared, _ = prepare(
                 unseen.incidents,
                 linkage_model=linkage_model,

@@ -71,6 +71,10 @@ class SynthConfig:
         styles: Writing styles to use (see :data:`stalkflag.synth.STYLES`).
         start: First possible incident date.
         end: Last possible incident date.
+        incidental_detail: Share of notes (outside the ``verbose`` and ``minimal`` styles) that
+            carry one to three sentences of incidental detail (attendance logistics, weather,
+            the premises, checks done), drawn whatever the incident's label from a bank written
+            apart from the ``verbose`` style's (:mod:`stalkflag.synth._incidental_phrases`).
     """
 
     n_incidents: int
@@ -78,6 +82,7 @@ class SynthConfig:
     styles: tuple[str, ...] = STYLES
     start: dt.date = dt.date(2019, 1, 1)
     end: dt.date = dt.date(2025, 12, 31)
+    incidental_detail: float = 0.0
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.styles if s not in STYLES]
@@ -88,6 +93,8 @@ class SynthConfig:
             )
         if self.n_incidents < 1:
             raise ConfigError("n_incidents must be at least 1.", code="C011")
+        if not 0.0 <= self.incidental_detail <= 1.0:
+            raise ConfigError("incidental_detail must be between 0 and 1.", code="C011")
         if (self.end - self.start).days < 600:
             raise ConfigError("the date range must span at least 600 days.", code="C012")
 
@@ -285,6 +292,7 @@ def _render_pattern(plan: _Plan, i: int, out: dict[str, list]) -> None:
             says_stalking=rng.random()
             < (sc.says_stalking + (0.3 if category == "stalking" else 0.0)),
             repeat=k,
+            incidental=cfg.incidental_detail,
         )
         note = render_note(facts, rng)
         v_id, v_name, v_dob = render_identity(people, vi, day, "victim", rng)

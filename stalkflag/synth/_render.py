@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from stalkflag.synth._incidental_phrases import INCIDENTAL
 from stalkflag.synth._lookalike_phrases import FILLER, LOOKALIKE_BEHAVIOURS, LOOKALIKE_SLOTS
 from stalkflag.synth._stalking_phrases import (
     ACTIONS,
@@ -170,6 +171,7 @@ class NoteFacts:
     says_stalking: bool = False
     repeat: int = 0  # how many earlier incidents of the pattern
     extras: list[str] = field(default_factory=list)
+    incidental: float = 0.0  # chance of incidental detail (not in verbose or minimal notes)
 
 
 class _Writer:
@@ -367,6 +369,11 @@ def render_note(facts: NoteFacts, rng: random.Random) -> str:
     w = _Writer(facts, rng)
     account, officer = _clauses(facts, w)
     style = facts.style
+    if facts.incidental and style not in {"minimal", "verbose"} and rng.random() < facts.incidental:
+        # Among the account or the officer's part; never inside a statement's quoted account.
+        for _ in range(rng.randint(1, 3)):
+            part = officer if style == "statement" or rng.random() < 0.5 else account
+            part.insert(rng.randrange(len(part) + 1), w.fill(rng.choice(INCIDENTAL)))
     if style == "minimal":
         if rng.random() < 0.15:
             return ""

@@ -6,6 +6,13 @@ who acted). :mod:`._placeholders` replaces personal data before any vectoriser s
 """
 
 from stalkflag.text._patterns import BEHAVIOURS, behaviour_patterns, registry
-from stalkflag.text._pipeline import BehaviourMatch, make_text_pipeline
+from stalkflag.text._pipeline import TEXT_PIPELINE, BehaviourMatch, make_text_pipeline
 
-__all__ = ["BEHAVIOURS", "BehaviourMatch", "behaviour_patterns", "make_text_pipeline", "registry"]
+__all__ = [
+    "BEHAVIOURS",
+    "TEXT_PIPELINE",
+    "BehaviourMatch",
+    "behaviour_patterns",
+    "make_text_pipeline",
+    "registry",
+]
