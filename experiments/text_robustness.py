@@ -46,7 +46,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _prepared(n: int, n_unseen: int, seed: int, incidental: float, fresh: bool) -> dict[str, Any]:
     """The seen-style export and the unseen-style export, linked and read (cached)."""
-    cache = ROOT / "data" / "generated" / "cache" / f"robust_{n}_{n_unseen}_{seed}_{incidental}.pkl"
+    from stalkflag.model._tracking import compatibility
+    from stalkflag.text import BEHAVIOURS
+
+    # The key holds what reading a note depends on, so a rule change never reuses stale reads.
+    key = f"{n}_{n_unseen}_{seed}_{incidental}_{compatibility(BEHAVIOURS)}"
+    cache = ROOT / "data" / "generated" / "cache" / f"robust_{key}.pkl"
     if cache.exists() and not fresh:
         with cache.open("rb") as f:
             return pickle.load(f)
@@ -122,7 +127,34 @@ class _NormLength(_NormTokens, _NoteLength):
     pass
 
 
+class _TwoNoteModels(_NormTokens):
+    """Variant: two note models, on the raw words and on the normalised tokens, each an input."""
+
+    def _fit_note_model(self, prepared, y, train, groups):
+        raw = ScoringChain._fit_note_model(self, prepared, y, train, groups)
+        self._raw_model = self.note_model
+        norm = super()._fit_note_model(prepared, y, train, groups)
+        return np.c_[raw, norm]
+
+    def _features(self, prepared, note_scores):
+        if note_scores is not None and np.ndim(note_scores) == 2:
+            from stalkflag.features import pattern_features
+
+            extra = pd.DataFrame(
+                {"note_text_score": note_scores[:, 0], "norm_text_score": note_scores[:, 1]}
+            )
+            X = pattern_features(prepared.incidents, prepared.links, prepared.behaviours, extra)
+            return X[list(self.feature_names)] if self.feature_names else X
+        return super()._features(prepared, note_scores)
+
+    def features(self, prepared):
+        raw = self._raw_model.predict_proba(np.array(prepared.masked, dtype=object))[:, 1]
+        norm = self.note_model.predict_proba(self._note_inputs(prepared))[:, 1]
+        return self._features(prepared, np.c_[raw, norm])
+
+
 VARIANTS: dict[str, tuple[ModelConfig, type[ScoringChain]]] = {
+    "raw + normalised note models": (ModelConfig(), _TwoNoteModels),
     "chosen note model": (ModelConfig(), ScoringChain),
     "+ note length": (ModelConfig(), _NoteLength),
     "normalised tokens": (ModelConfig(), _NormTokens),
@@ -132,12 +164,21 @@ VARIANTS: dict[str, tuple[ModelConfig, type[ScoringChain]]] = {
 
 
 def run_variant(
-    data: dict[str, Any], config: ModelConfig, chain_class: type[ScoringChain] = ScoringChain
+    data: dict[str, Any],
+    config: ModelConfig,
+    chain_class: type[ScoringChain] = ScoringChain,
+    *,
+    train_share: float = 1.0,
 ) -> dict[str, Any]:
-    """Fit one chain on the training victims and measure it on test and unseen styles."""
+    """Fit one chain on the training victims (or a share of them, for a learning curve) and
+    measure it on test and unseen styles."""
     prepared, y = data["prepared"], data["main"].y
     groups = prepared.links["victim_person_id"].to_numpy()
     train, valid, test = split_groups(groups, seed=0, valid_fraction=0.2, test_fraction=0.2)
+    if train_share < 1.0:
+        victims = np.unique(groups[train])
+        keep = np.random.default_rng(1).choice(victims, int(len(victims) * train_share), False)
+        train = train & np.isin(groups, keep)
     start = time.perf_counter()
     chain = chain_class(config, DecisionConfig(), data["linkage_model"])
     chain.fit(prepared, y, train, valid, groups)
@@ -165,6 +206,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=31)
     parser.add_argument("--incidental", type=float, nargs="+", default=[0.0, 0.3])
     parser.add_argument("--variants", nargs="+", default=["chosen note model"], choices=VARIANTS)
+    parser.add_argument(
+        "--train-shares",
+        type=float,
+        nargs="+",
+        default=[1.0],
+        help="Shares of the training victims to fit on (a learning curve on fixed held-out sets).",
+    )
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--fresh", action="store_true", help="Rebuild the cached prepared sets.")
     args = parser.parse_args()
@@ -173,9 +221,11 @@ def main() -> None:
     style_tables: list[str] = []
     for rate in args.incidental:
         data = _prepared(args.n, args.n_unseen, args.seed, rate, args.fresh)
-        for name in args.variants:
+        for name, share in ((v, t) for v in args.variants for t in args.train_shares):
             label = f"incidental detail {rate:.0%}, {name}"
-            result = run_variant(data, *VARIANTS[name])
+            if share < 1.0:
+                label += f", {share:.0%} of training victims"
+            result = run_variant(data, *VARIANTS[name], train_share=share)
             for row in result["rows"]:
                 rows.append({"training data, model": label, **row, "fit s": result["fit seconds"]})
             for setting, table in result["styles"].items():

@@ -78,6 +78,15 @@ def synth(
     workers: Annotated[int, typer.Option(min=1, help="Processes to render with.")] = max(
         1, min(2, os.cpu_count() or 1)
     ),
+    incidental_detail: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of notes (not verbose or minimal ones) carrying incidental detail "
+            "(default: the generator's).",
+        ),
+    ] = None,
 ) -> None:
     """Generate a synthetic incident export with ground truth."""
     from stalkflag.io import write_frame
@@ -88,7 +97,8 @@ def synth(
         raise ConfigError(
             f"--out must end in .csv or .parquet, not {out_path.suffix or '(nothing)'}."
         )
-    config = SynthConfig(n_incidents=n_incidents, seed=seed, styles=chosen)
+    extra = {} if incidental_detail is None else {"incidental_detail": incidental_detail}
+    config = SynthConfig(n_incidents=n_incidents, seed=seed, styles=chosen, **extra)
     start = time.perf_counter()
     with _progress() as progress:
         task = progress.add_task("generating", total=n_incidents)

@@ -75,6 +75,8 @@ class SynthConfig:
             carry one to three sentences of incidental detail (attendance logistics, weather,
             the premises, checks done), drawn whatever the incident's label from a bank written
             apart from the ``verbose`` style's (:mod:`stalkflag.synth._incidental_phrases`).
+            Real notes carry such detail in every style; 0 gives the notes generated before
+            this option existed (same seed, same files).
     """
 
     n_incidents: int
@@ -82,7 +84,7 @@ class SynthConfig:
     styles: tuple[str, ...] = STYLES
     start: dt.date = dt.date(2019, 1, 1)
     end: dt.date = dt.date(2025, 12, 31)
-    incidental_detail: float = 0.0
+    incidental_detail: float = 0.3
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.styles if s not in STYLES]
