@@ -1,6 +1,6 @@
 """Issue 4's comparison: baselines and stalkflag candidates, side by side, in one run.
 
-Run: ``.venv/bin/python experiments/model_comparison.py --n 60000 --n-unseen 15000 --seed 31 --out experiments/model_comparison.md``
+Run: ``.venv/bin/python experiments/model_comparison.py --n 120000 --n-unseen 15000 --seed 31 --out experiments/model_comparison.md``
 
 One synthetic export in the *seen* writing styles is linked once (Splink) and read once (spaCy);
 linked victims are split into train / validation / test (no pair on both sides). A second
@@ -99,7 +99,7 @@ def _pair_threshold(view: dict, scores: np.ndarray, target: float = 0.80) -> flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=60_000)
+    parser.add_argument("--n", type=int, default=120_000)
     parser.add_argument("--n-unseen", type=int, default=15_000)
     parser.add_argument("--seed", type=int, default=31)
     parser.add_argument("--out", type=Path, default=None)
@@ -112,11 +112,15 @@ def main() -> None:
     styles = SyntheticConfig()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        main_set = synthetic_dataset(args.n, args.seed, styles.seen_styles, Path(tmp))
+        main_set = synthetic_dataset(
+            args.n, args.seed, styles.seen_styles, Path(tmp),
+            incidental_detail=styles.incidental_detail,
+        )  # fmt: skip
         prepared, linkage_model = prepare(main_set.incidents)
         unseen_set = synthetic_dataset(
-            args.n_unseen, args.seed + 1000, styles.unseen_styles, Path(tmp)
-        )
+            args.n_unseen, args.seed + 1000, styles.unseen_styles, Path(tmp),
+            incidental_detail=styles.incidental_detail,
+        )  # fmt: skip
         unseen, _ = prepare(unseen_set.incidents, linkage_model=linkage_model)
     prep_seconds = time.perf_counter() - t0
     y = main_set.y
@@ -216,7 +220,8 @@ def main() -> None:
         "",
         f"Train / validation / test incidents: {train.sum():,} / {valid.sum():,} / {test.sum():,}; "
         f"unseen-style incidents: {len(unseen_set.y):,} (styles {', '.join(styles.unseen_styles)}; "
-        f"training styles {', '.join(styles.seen_styles)}). Linking and reading notes took {prep_seconds:.0f}s.",
+        f"training styles {', '.join(styles.seen_styles)}); {styles.incidental_detail:.0%} of notes outside "
+        f"verbose and minimal carry incidental detail. Linking and reading notes took {prep_seconds:.0f}s.",
         "",
     ]
     for setting in views:

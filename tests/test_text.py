@@ -85,12 +85,16 @@ def test_ordinary_words_do_not_read_as_look_alike_context(nlp):
     for text in (
         "Children's TV was on. He followed her to the bus stop and sent 20 texts.",
         "The male was taken into custody. He gained access to the building through a side door.",
+        "Shift handover took place before the log could be closed.",
+        "Handover to the late turn team. He followed her to the bus stop again.",
     ):
         found = _found(nlp, text)
         assert not {"issue_dispute", "mutual_conflict", "child_contact", "group_youths"} & set(
             found
         ), found
     assert "child_contact" in _found(nlp, "The row was over custody of their son.")
+    assert "child_contact" in _found(nlp, "He turned up at the school at handover and shouted.")
+    assert "child_contact" in _found(nlp, "She said handovers at the car park always end in a row.")
 
 
 @pytest.mark.parametrize(

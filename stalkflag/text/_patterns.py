@@ -403,14 +403,17 @@ def mutual_conflict() -> list[Pattern]:
     ]
 
 
-@registry.register("stalkflag.child_contact.v2")
+@registry.register("stalkflag.child_contact.v3")
 def child_contact() -> list[Pattern]:
     # v2: "custody" and "access" only beside a child ("taken into custody" is an arrest, and
     # "gained access" is about a building; v1 read both as child contact in real narratives).
+    # v3: not a police "shift handover" or a "handover to" / "handover of" the next team or the
+    # case (v2 read "Shift handover took place before the log could be closed" as child contact).
     child = _any("child", "children", "kids", "son", "daughter", "child's", "children's")
+    not_police = {"NORM": {"NOT_IN": ["shift", "team", "crime", "case", "log", "formal"]}}
     return [
         [_any("child", "children", "kids", "contact"), _any("arrangements", "arrangement")],
-        [_any("handover", "handovers")],
+        [not_police, _any("handover", "handovers"), {"NORM": {"NOT_IN": ["to", "of", "package"]}}],
         [_any("custody", "access"), _GAP, child],
         [child, _GAP, _any("custody", "access")],
         [_any("contact"), _GAP, _any("with"), _GAP, child],

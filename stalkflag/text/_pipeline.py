@@ -152,7 +152,7 @@ CONTEXT_BEHAVIOURS = frozenset(
         "stalkflag.separation.v1",
         "stalkflag.issue_dispute.v1",
         "stalkflag.mutual_conflict.v1",
-        "stalkflag.child_contact.v2",
+        "stalkflag.child_contact.v3",
         "stalkflag.current_relationship.v1",
         "stalkflag.group_youths.v1",
     }
