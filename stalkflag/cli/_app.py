@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -97,8 +98,9 @@ def synth(
         raise ConfigError(
             f"--out must end in .csv or .parquet, not {out_path.suffix or '(nothing)'}."
         )
-    extra = {} if incidental_detail is None else {"incidental_detail": incidental_detail}
-    config = SynthConfig(n_incidents=n_incidents, seed=seed, styles=chosen, **extra)
+    config = SynthConfig(n_incidents=n_incidents, seed=seed, styles=chosen)
+    if incidental_detail is not None:
+        config = dataclasses.replace(config, incidental_detail=incidental_detail)
     start = time.perf_counter()
     with _progress() as progress:
         task = progress.add_task("generating", total=n_incidents)

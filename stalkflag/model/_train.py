@@ -14,7 +14,6 @@ Evaluation is on data the model did not train on, three ways:
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 import logging
 import tempfile
