@@ -153,7 +153,68 @@ class _TwoNoteModels(_NormTokens):
         return self._features(prepared, np.c_[raw, norm])
 
 
+_CLAUSE = re.compile(r"[.!?;]\s+|\s-\s|,\s")
+
+
+def _clauses_of(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every note's clauses (split at sentence ends, dashes and commas) and their note's row."""
+    pieces, rows = [], []
+    for i, text in enumerate(texts):
+        parts = [p for p in _CLAUSE.split(text) if p.strip()] or [text]
+        pieces += parts
+        rows += [i] * len(parts)
+    return np.array(pieces, dtype=object), np.array(rows)
+
+
+def _max_clause(model, texts: np.ndarray) -> np.ndarray:
+    pieces, rows = _clauses_of(texts)
+    scores = model.predict_proba(pieces)[:, 1]
+    out = np.zeros(len(texts))
+    np.maximum.at(out, rows, scores)
+    return out
+
+
+class _MaxClause(ScoringChain):
+    """Variant: besides the note's score, the note model's highest score over the note's
+    clauses (out-of-fold for training rows), which padding cannot dilute."""
+
+    def _fit_note_model(self, prepared, y, train, groups):
+        from sklearn.base import clone
+        from sklearn.model_selection import GroupKFold
+
+        texts = self._note_inputs(prepared)
+        rows = np.flatnonzero(train)
+        note, clause = np.zeros(len(texts)), np.zeros(len(texts))
+        blank = self._blank_note_model()
+        for fit, held in GroupKFold(n_splits=5).split(rows, groups=groups[rows]):
+            model = clone(blank).fit(texts[rows[fit]], y[rows[fit]])
+            note[rows[held]] = model.predict_proba(texts[rows[held]])[:, 1]
+            clause[rows[held]] = _max_clause(model, texts[rows[held]])
+        self.note_model = clone(blank).fit(texts[rows], y[rows])
+        rest = np.flatnonzero(~train)
+        note[rest] = self.note_model.predict_proba(texts[rest])[:, 1]
+        clause[rest] = _max_clause(self.note_model, texts[rest])
+        return np.c_[note, clause]
+
+    def _features(self, prepared, note_scores):
+        if note_scores is not None and np.ndim(note_scores) == 2:
+            from stalkflag.features import pattern_features
+
+            extra = pd.DataFrame(
+                {"note_text_score": note_scores[:, 0], "clause_text_score": note_scores[:, 1]}
+            )
+            X = pattern_features(prepared.incidents, prepared.links, prepared.behaviours, extra)
+            return X[list(self.feature_names)] if self.feature_names else X
+        return super()._features(prepared, note_scores)
+
+    def features(self, prepared):
+        texts = self._note_inputs(prepared)
+        note = self.note_model.predict_proba(texts)[:, 1]
+        return self._features(prepared, np.c_[note, _max_clause(self.note_model, texts)])
+
+
 VARIANTS: dict[str, tuple[ModelConfig, type[ScoringChain]]] = {
+    "+ highest clause score": (ModelConfig(), _MaxClause),
     "raw + normalised note models": (ModelConfig(), _TwoNoteModels),
     "chosen note model": (ModelConfig(), ScoringChain),
     "+ note length": (ModelConfig(), _NoteLength),
