@@ -127,25 +127,41 @@ class _NormLength(_NormTokens, _NoteLength):
     pass
 
 
-class _TwoNoteModels(_NormTokens):
-    """Variant: two note models, on the raw words and on the normalised tokens, each an input."""
+class _TwoScores(ScoringChain):
+    """Two per-note scores (``_fit_note_model`` returns both columns), each an input."""
 
-    def _fit_note_model(self, prepared, y, train, groups):
-        raw = ScoringChain._fit_note_model(self, prepared, y, train, groups)
-        self._raw_model = self.note_model
-        norm = super()._fit_note_model(prepared, y, train, groups)
-        return np.c_[raw, norm]
+    second = "second_text_score"
 
     def _features(self, prepared, note_scores):
         if note_scores is not None and np.ndim(note_scores) == 2:
             from stalkflag.features import pattern_features
 
             extra = pd.DataFrame(
-                {"note_text_score": note_scores[:, 0], "norm_text_score": note_scores[:, 1]}
+                {"note_text_score": note_scores[:, 0], self.second: note_scores[:, 1]}
             )
             X = pattern_features(prepared.incidents, prepared.links, prepared.behaviours, extra)
             return X[list(self.feature_names)] if self.feature_names else X
         return super()._features(prepared, note_scores)
+
+
+class _TwoNoteModels(_TwoScores, _NormTokens):
+    """Variant: two note models, on the raw words and on the normalised tokens, each an input."""
+
+    second = "norm_text_score"
+
+    _raw = False
+
+    def _note_inputs(self, prepared):
+        return (
+            np.array(prepared.masked, dtype=object) if self._raw else super()._note_inputs(prepared)
+        )
+
+    def _fit_note_model(self, prepared, y, train, groups):
+        self._raw = True
+        raw = super()._fit_note_model(prepared, y, train, groups)
+        self._raw, self._raw_model = False, self.note_model
+        norm = super()._fit_note_model(prepared, y, train, groups)
+        return np.c_[raw, norm]
 
     def features(self, prepared):
         raw = self._raw_model.predict_proba(np.array(prepared.masked, dtype=object))[:, 1]
@@ -174,9 +190,11 @@ def _max_clause(model, texts: np.ndarray) -> np.ndarray:
     return out
 
 
-class _MaxClause(ScoringChain):
+class _MaxClause(_TwoScores):
     """Variant: besides the note's score, the note model's highest score over the note's
     clauses (out-of-fold for training rows), which padding cannot dilute."""
+
+    second = "clause_text_score"
 
     def _fit_note_model(self, prepared, y, train, groups):
         from sklearn.base import clone
@@ -195,17 +213,6 @@ class _MaxClause(ScoringChain):
         note[rest] = self.note_model.predict_proba(texts[rest])[:, 1]
         clause[rest] = _max_clause(self.note_model, texts[rest])
         return np.c_[note, clause]
-
-    def _features(self, prepared, note_scores):
-        if note_scores is not None and np.ndim(note_scores) == 2:
-            from stalkflag.features import pattern_features
-
-            extra = pd.DataFrame(
-                {"note_text_score": note_scores[:, 0], "clause_text_score": note_scores[:, 1]}
-            )
-            X = pattern_features(prepared.incidents, prepared.links, prepared.behaviours, extra)
-            return X[list(self.feature_names)] if self.feature_names else X
-        return super()._features(prepared, note_scores)
 
     def features(self, prepared):
         texts = self._note_inputs(prepared)
