@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from stalkflag.errors import ConfigError
-from stalkflag.synth import STYLES
+from stalkflag.synth import STYLES, SynthConfig
 
 __all__ = [
     "DataConfig",
@@ -41,7 +41,7 @@ class SyntheticConfig(_Strict):
     """Writing styles kept out of training; a second export written only in them tests
     generalisation to phrasing the model never saw."""
     n_unseen: int = Field(default=8_000, ge=0)
-    incidental_detail: float = Field(default=0.3, ge=0.0, le=1.0)
+    incidental_detail: float = Field(default=SynthConfig.incidental_detail, ge=0.0, le=1.0)
     """Share of notes that carry incidental detail (see :class:`stalkflag.synth.SynthConfig`)."""
 
     @field_validator("unseen_styles")

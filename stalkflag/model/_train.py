@@ -13,7 +13,6 @@ Evaluation is on data the model did not train on, three ways:
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import tempfile
@@ -76,16 +75,12 @@ def synthetic_dataset(
     styles: tuple[str, ...],
     folder: Path,
     *,
-    incidental_detail: float | None = None,
+    incidental_detail: float,
 ) -> Dataset:
-    """Generate an export, write it as a force would send it, read and validate it
-    (``incidental_detail``: ``None`` for the generator's default)."""
+    """Generate an export, write it as a force would send it, read and validate it."""
     from stalkflag.synth import SynthConfig, generate
 
-    config = SynthConfig(n, seed=seed, styles=styles)
-    if incidental_detail is not None:
-        config = dataclasses.replace(config, incidental_detail=incidental_detail)
-    incidental_detail = config.incidental_detail
+    config = SynthConfig(n, seed=seed, styles=styles, incidental_detail=incidental_detail)
     export, truth = generate(config, workers=2)
     path = write_frame(export, folder / f"synthetic_{seed}.csv")
     report = validate_export(read_export(path))

@@ -219,8 +219,14 @@ def _real_words() -> frozenset[str]:
     )
 
 
+@cache
+def _as_written() -> frozenset[str]:
+    """Words the corrector never changes: the keywords themselves and the real words."""
+    return KEYWORDS | _real_words()
+
+
 def _correct(lower: str) -> str:
-    if lower in KEYWORDS or len(lower) < 5 or not lower.isalpha() or lower in _real_words():
+    if len(lower) < 5 or not lower.isalpha() or lower in _as_written():
         return lower
     table = _typo_table()
     if lower in table:
