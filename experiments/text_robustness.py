@@ -17,16 +17,15 @@ seen styles; a second export in the unseen styles statement, verbose and informa
   the unseen test stays unseen: the report gives the words the two banks share;
 - **note model**: the chosen hashed n-gram model, and variants of it.
 
-Prepared sets (linked and read) are cached under ``data/generated/cache/`` (git-ignored), so a
-second run with other variants starts in seconds; ``--fresh`` rebuilds them.
+Prepared sets (linked and read) are cached under ``data/generated/cache/`` (git-ignored) and
+shared with ``model_comparison.py``, so a second run starts in seconds; ``--fresh`` rebuilds
+them.
 """
 
 from __future__ import annotations
 
 import argparse
-import pickle
 import re
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,46 +33,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from _report import emit
-from model_comparison import _measure, _view
+from model_comparison import _measure, _view, prepared_sets
 
-from stalkflag.model._chain import ScoringChain, prepare
-from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
+from stalkflag.model._chain import ScoringChain
+from stalkflag.model._config import DecisionConfig, ModelConfig
 from stalkflag.model._evaluate import by_group, markdown, pairs_of, truth_groups
-from stalkflag.model._train import split_groups, synthetic_dataset
+from stalkflag.model._train import split_groups
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _prepared(n: int, n_unseen: int, seed: int, incidental: float, fresh: bool) -> dict[str, Any]:
-    """The seen-style export and the unseen-style export, linked and read (cached)."""
-    from stalkflag.model._tracking import compatibility
-    from stalkflag.text import BEHAVIOURS
-
-    # The key holds what reading a note depends on, so a rule change never reuses stale reads.
-    key = f"{n}_{n_unseen}_{seed}_{incidental}_{compatibility(BEHAVIOURS)}"
-    cache = ROOT / "data" / "generated" / "cache" / f"robust_{key}.pkl"
-    if cache.exists() and not fresh:
-        with cache.open("rb") as f:
-            return pickle.load(f)
-    styles = SyntheticConfig()
-    t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        main_set = synthetic_dataset(
-            n, seed, styles.seen_styles, Path(tmp), incidental_detail=incidental
-        )
-        prepared, linkage_model = prepare(main_set.incidents)
-        unseen_set = synthetic_dataset(
-            n_unseen, seed + 1000, styles.unseen_styles, Path(tmp), incidental_detail=incidental
-        )
-        unseen, _ = prepare(unseen_set.incidents, linkage_model=linkage_model)
-    out = {
-        "main": main_set, "prepared": prepared, "linkage_model": linkage_model,
-        "unseen_set": unseen_set, "unseen": unseen, "seconds": time.perf_counter() - t0,
-    }  # fmt: skip
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    with cache.open("wb") as f:
-        pickle.dump(out, f)
-    return out
 
 
 def _shared_words() -> tuple[int, int, list[str]]:
@@ -227,7 +194,7 @@ VARIANTS: dict[str, tuple[ModelConfig, type[ScoringChain]]] = {
     "+ note length": (ModelConfig(), _NoteLength),
     "normalised tokens": (ModelConfig(), _NormTokens),
     "normalised tokens + note length": (ModelConfig(), _NormLength),
-    "note model C x2": (ModelConfig(C=2.0), ScoringChain),
+    "note model C x2": (ModelConfig(text_C=8.0), ScoringChain),
 }
 
 
@@ -288,7 +255,7 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     style_tables: list[str] = []
     for rate in args.incidental:
-        data = _prepared(args.n, args.n_unseen, args.seed, rate, args.fresh)
+        data = prepared_sets(args.n, args.n_unseen, args.seed, rate, fresh=args.fresh)
         for name, share in ((v, t) for v in args.variants for t in args.train_shares):
             label = f"incidental detail {rate:.0%}, {name}"
             if share < 1.0:

@@ -4,6 +4,7 @@ in a temporary SQLite store."""
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import math
@@ -18,10 +19,17 @@ import pytest
 import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from scipy.stats import binomtest, norm
+from sklearn.feature_extraction.text import TfidfTransformer
 
 from stalkflag.errors import ConfigError
 from stalkflag.model import ScoringChain, TrainConfig, load_config, prepare
-from stalkflag.model._chain import threshold_at_precision, threshold_at_recall
+from stalkflag.model._chain import (
+    SentencePooledTfidf,
+    _hashing,
+    threshold_at_precision,
+    threshold_at_recall,
+)
 from stalkflag.model._evaluate import best_operating_point, ece
 from stalkflag.model._train import split_groups
 from tests.conftest import PROJECT
@@ -144,10 +152,16 @@ def test_split_groups_fractions_over_many_groups():
 # -- thresholds and calibration error ----------------------------------------------------------
 
 
-def _brute_precision(y, s, target):
+def _brute_precision(y, s, target, z=0.0):
     for t in np.unique(s):  # ascending: the lowest threshold that reaches the target
         flagged = s >= t
-        if y[flagged].sum() / flagged.sum() >= target:
+        k, n = int(y[flagged].sum()), int(flagged.sum())
+        if z > 0:  # the Wilson interval's lower end, from scipy (two-sided at 2 * Phi(z) - 1)
+            interval = binomtest(k, n).proportion_ci(2 * norm.cdf(z) - 1, method="wilson")
+            share = interval.low
+        else:
+            share = k / n
+        if share >= target - 1e-12:
             return float(t)
     return math.inf
 
@@ -170,11 +184,19 @@ labelled_scores = st.lists(
 
 
 @settings(max_examples=300, deadline=None)
-@given(data=labelled_scores, target=st.floats(0.01, 0.99))
-def test_threshold_at_precision_matches_brute_force(data, target):
+@given(data=labelled_scores, target=st.floats(0.01, 0.99), z=st.sampled_from([0.0, 1.0, 2.0]))
+def test_threshold_at_precision_matches_brute_force(data, target, z):
     y = np.array([d[0] for d in data])
     s = np.array([d[1] for d in data])
-    assert threshold_at_precision(y, s, target) == _brute_precision(y, s, target)
+    assert threshold_at_precision(y, s, target, z=z) == _brute_precision(y, s, target, z)
+
+
+def test_a_precision_margin_never_flags_more():
+    rng = np.random.default_rng(3)
+    s = rng.random(2000)
+    y = (rng.random(2000) < s).astype(int)
+    cuts = [threshold_at_precision(y, s, 0.8, z=z) for z in (0.0, 0.5, 1.0, 2.0)]
+    assert cuts == sorted(cuts) and cuts[0] < cuts[-1] < math.inf
 
 
 @settings(max_examples=300, deadline=None)
@@ -218,6 +240,44 @@ def test_ece_on_a_hand_computed_example():
     expected = (2 * 0.35 + 3 * abs(2.8 / 3 - 2 / 3)) / 5
     assert ece(y, p) == pytest.approx(expected, abs=1e-12)
     assert math.isnan(ece(np.array([]), np.array([])))
+
+
+# -- the text model's sentence pooling ---------------------------------------------------------
+
+_NOTES = np.array(
+    [
+        "He followed her home again. She is scared to go out! He waited by her car.",
+        "Neighbour says the music was loud. Advised both parties.",
+        "He sent forty messages overnight",
+    ],
+    dtype=object,
+)
+
+
+def test_a_note_is_its_sentence_vectors_summed_and_divided_by_root_k():
+    pooled = SentencePooledTfidf(power=0.5).fit(_NOTES)
+    sentences = ["He followed her home again.", "She is scared to go out!", "He waited by her car."]
+    one_by_one = pooled.tfidf_.transform(_hashing().transform(sentences)).toarray()
+    got = pooled.transform(_NOTES[:1]).toarray()[0]
+    np.testing.assert_allclose(got, one_by_one.sum(axis=0) / np.sqrt(3), atol=1e-12)
+    # A note without a sentence end is one sentence; an empty note is a zero vector.
+    single = pooled.transform(np.array(["He sent forty messages overnight", ""], dtype=object))
+    np.testing.assert_allclose(np.linalg.norm(single.toarray(), axis=1), [1.0, 0.0], atol=1e-12)
+
+
+def test_padding_costs_the_same_whatever_the_padding_sentence_length():
+    # One sentence of unrelated words costs the evidence a factor sqrt(1/2), however long it is;
+    # one TF-IDF vector for the whole note shrinks the more words the padding has.
+    pooled = SentencePooledTfidf(power=0.5).fit(_NOTES)
+    note = "He followed her home again."
+    short = note + " Weather was dry."
+    long = note + " " + " ".join(f"word{i}" for i in range(40)) + "."
+    a, b = pooled.transform(np.array([short, long], dtype=object)).toarray()
+    evidence = pooled.transform(np.array([note], dtype=object)).toarray()[0] > 0
+    np.testing.assert_allclose(a[evidence], b[evidence], atol=1e-12)
+    whole = TfidfTransformer(sublinear_tf=True).fit(_hashing().transform(_NOTES))
+    c, d = whole.transform(_hashing().transform([short, long])).toarray()
+    assert (d[evidence] < 0.6 * c[evidence]).all()
 
 
 # -- the session-trained model -----------------------------------------------------------------
@@ -300,6 +360,18 @@ def test_thresholds_are_ordered_and_decisions_follow_them(chain, prepared, score
     assert (out["flagged"] == (out["decision"].eq("flag") & ~recorded)).all()
     assert out["flagged"].any()
     assert (out["reasons"].ne("") == out["decision"].ne("clear")).all()
+
+
+def test_a_flag_no_score_earns_is_not_placed_and_the_run_says_so(chain, prepared, caplog):
+    # Stalking only among the lowest scores: no cut point reaches 0.80 precision.
+    scores = np.random.default_rng(5).random(len(prepared.incidents))
+    y = (scores < 0.1).astype(int)
+    other = copy.deepcopy(chain)
+    with caplog.at_level("WARNING", logger="stalkflag.model._chain"):
+        other._place_thresholds(prepared, y, scores)
+    assert other.flag_threshold == math.inf and other.review_threshold < 0.1
+    assert "no flag threshold" in caplog.text and "nothing will be flagged" in caplog.text
+    assert (other.decide(scores) != "flag").all()
 
 
 def test_reasons_quote_spans_really_in_the_notes(scored, by_time):

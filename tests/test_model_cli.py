@@ -39,6 +39,10 @@ def trained_store(tmp_path_factory):
         "pipelines/train.yaml",
         "data.synthetic.n_incidents=2500",
         "data.synthetic.n_unseen=600",
+        # 142 validation pairs are too few for a 2,500-incident model to reach 0.80 precision:
+        # the run would place no flag (and say so), and the scoring test below needs flags.
+        "decision.target_precision=0.6",
+        "decision.precision_z=0",
         "--card",
         str(card),
         store=store,

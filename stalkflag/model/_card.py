@@ -87,7 +87,8 @@ def model_card(
         "",
         f"- Classifier: `{cfg.model.classifier}`"
         + (
-            " (histogram gradient boosting, one more stalking act never lowers the score)"
+            " (histogram gradient boosting; one more stalking act, one more incident or incidents"
+            " coming faster never lower the score, everything else the same)"
             if cfg.model.classifier == "boosted" and cfg.model.monotonic_behaviours
             else ""
         )
@@ -97,11 +98,22 @@ def model_card(
         " the suspect's other victims, relationship, how the suspect was linked"
         + (", the recorded categories so far" if cfg.model.labels == "clean" else "")
         + (
-            ", and a hashed n-gram text score of the masked notes."
+            ", and a text score of the masked notes"
+            + (
+                " (hashed word n-grams, TF-IDF per sentence pooled over the note)."
+                if cfg.model.text_model == "sentences_lr"
+                else f" (`{cfg.model.text_model}`)."
+            )
             if cfg.model.text_model != "none"
             else "."
         ),
-        f"- Decision: flag at score >= {chain.flag_threshold:.3f} (precision {cfg.decision.target_precision:.0%} on validation pairs);"
+        f"- Decision: flag at score >= {chain.flag_threshold:.3f} (precision {cfg.decision.target_precision:.0%} on validation pairs"
+        + (
+            f", Wilson lower bound {cfg.decision.precision_z:g} standard error(s) below the observed share"
+            if cfg.decision.precision_z > 0
+            else ""
+        )
+        + ");"
         f" review band {chain.review_threshold:.3f} to {chain.flag_threshold:.3f} (keeps {cfg.decision.review_recall:.0%} recall on validation);"
         " below it, clear.",
         "",

@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
@@ -65,6 +67,7 @@ _TRUSTED_TYPES = [
     "sklearn.frozen._frozen.FrozenEstimator",
     "sklearn.isotonic.IsotonicRegression",
     "collections.OrderedDict",
+    "stalkflag.model._chain.SentencePooledTfidf",
 ]
 """Types beyond skops' defaults that a saved chain may hold; anything else refuses to load."""
 
@@ -91,10 +94,16 @@ def feature_group(name: str) -> str:
     return "repetition over time"
 
 
-_ACT_COLUMNS = frozenset(f"n_{b}" for b in ACTS) | {
+_MONOTONE_COLUMNS = frozenset(f"n_{b}" for b in ACTS) | {
     "distinct_behaviours",
     "online_and_offline",
+    # Repeated (FOUR), and escalation is a risk factor: one more incident, or incidents
+    # coming faster, never lowers the score with everything else the same.
+    "incidents_so_far",
+    "rate_per_30_days",
+    "escalation",
 }
+"""Features the boosted classifier may only rise with (``monotonic_behaviours``)."""
 
 
 @dataclass
@@ -190,14 +199,72 @@ def _note_words(incidents: pd.DataFrame) -> np.ndarray:
     return incidents["notes"].fillna("").str.split().str.len().to_numpy()
 
 
-def _note_model(C: float = 4.0) -> Pipeline:
-    """Hashed word 1-2-grams of the masked note: no vocabulary is stored, so no word of the
-    training notes (a name the masking missed, say) can be read back out of the model."""
-    return make_pipeline(
-        HashingVectorizer(ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm=None),
-        TfidfTransformer(sublinear_tf=True),
-        LogisticRegression(C=C, solver="liblinear"),
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _hashing() -> HashingVectorizer:
+    """Hashed word 1-2-grams: no vocabulary is stored, so no word of the training notes (a
+    name the masking missed, say) can be read back out of the model."""
+    return HashingVectorizer(ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm=None)
+
+
+class SentencePooledTfidf(TransformerMixin, BaseEstimator):
+    """A note as the pooled TF-IDF vectors of its sentences.
+
+    Each sentence (split after ``.``, ``!`` or ``?``) becomes hashed word 1-2-grams, weighted
+    by sublinear TF-IDF (document frequency counted over sentences) and l2-normalised; the
+    note is the sum of its sentence vectors divided by ``n_sentences ** power``.
+
+    With ``power=0.5`` a sentence that carries no evidence costs the others a factor
+    ``sqrt(k / (k + 1))``, whatever its length. With one TF-IDF vector for the whole note
+    (``text_model: hashing_lr``) every word of it does, so a note padded with sentences of
+    incidental detail (attendance, weather, the premises) reads as weaker evidence the longer
+    it gets: the unseen ``verbose`` style in ``experiments/text_robustness.md``.
+
+    Args:
+        power: 0 sums the sentences, 1 averages them.
+    """
+
+    def __init__(self, power: float = 0.5):
+        self.power = power
+
+    @staticmethod
+    def _sentences(notes) -> tuple[list[str], np.ndarray]:
+        sentences: list[str] = []
+        owner: list[int] = []
+        for i, note in enumerate(notes):
+            parts = [part for part in _SENTENCE_END.split(str(note)) if part.strip()] or [""]
+            sentences += parts
+            owner += [i] * len(parts)
+        return sentences, np.asarray(owner, dtype=np.int64)
+
+    def fit(self, X, y=None):
+        sentences, _ = self._sentences(X)
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(_hashing().transform(sentences))
+        return self
+
+    def transform(self, X):
+        sentences, owner = self._sentences(X)
+        vectors = self.tfidf_.transform(_hashing().transform(sentences))
+        n_notes = len(X)
+        counts = np.bincount(owner, minlength=n_notes).astype(float)
+        pool = sp.csr_matrix(
+            (np.maximum(counts, 1.0)[owner] ** -self.power, (owner, np.arange(len(owner)))),
+            shape=(n_notes, len(owner)),
+        )
+        return (pool @ vectors).tocsr()
+
+
+def _note_model(C: float = 4.0, pooling: str = "sentences") -> Pipeline:
+    """The per-note text model: TF-IDF of hashed word 1-2-grams of the masked note, pooled
+    over its sentences (``sentences``) or over the whole note (``note``), and logistic
+    regression."""
+    vectors = (
+        [SentencePooledTfidf(power=0.5)]
+        if pooling == "sentences"
+        else [_hashing(), TfidfTransformer(sublinear_tf=True)]
     )
+    return make_pipeline(*vectors, LogisticRegression(C=C, solver="liblinear"))
 
 
 @dataclass
@@ -304,8 +371,9 @@ class ScoringChain:
 
     def _blank_note_model(self):
         if self.config.text_model == "minilm":
-            return LogisticRegression(C=self.config.C * 4, max_iter=2000)
-        return _note_model(self.config.C * 4)
+            return LogisticRegression(C=self.config.text_C, max_iter=2000)
+        pooling = "note" if self.config.text_model == "hashing_lr" else "sentences"
+        return _note_model(self.config.text_C, pooling)
 
     def _note_inputs(self, prepared: Prepared) -> np.ndarray:
         if self.config.text_model == "minilm":
@@ -326,7 +394,7 @@ class ScoringChain:
         cfg = self.config
         if cfg.classifier == "boosted":
             monotonic = [
-                1 if cfg.monotonic_behaviours and name in _ACT_COLUMNS else 0
+                1 if cfg.monotonic_behaviours and name in _MONOTONE_COLUMNS else 0
                 for name in self.feature_names
             ]
             return HistGradientBoostingClassifier(
@@ -357,7 +425,10 @@ class ScoringChain:
         # be placed over all pairs.
         open_ = table[~table["recorded"].astype(bool)] if self.config.labels == "clean" else table
         self.flag_threshold = threshold_at_precision(
-            open_["y"].to_numpy(), open_["score"].to_numpy(), self.decision.target_precision
+            open_["y"].to_numpy(),
+            open_["score"].to_numpy(),
+            self.decision.target_precision,
+            z=self.decision.precision_z,
         )
         self.review_threshold = min(
             self.flag_threshold,
@@ -365,6 +436,19 @@ class ScoringChain:
                 open_["y"].to_numpy(), open_["score"].to_numpy(), self.decision.review_recall
             ),
         )
+        if math.isinf(self.flag_threshold):
+            logger.warning(
+                "no flag threshold: on %d validation pairs (%d stalking) no score reaches "
+                "precision %.2f%s, so nothing will be flagged and scores from %.3f go to review. "
+                "Train on more labelled pairs, or lower decision.precision_z.",
+                len(open_),
+                int(open_["y"].sum()),
+                self.decision.target_precision,
+                f" less {self.decision.precision_z:g} standard error(s)"
+                if self.decision.precision_z
+                else "",
+                self.review_threshold,
+            )
 
     def _features(self, prepared: Prepared, note_scores: np.ndarray | None) -> pd.DataFrame:
         extra = None if note_scores is None else pd.DataFrame({NOTE_SCORE: note_scores})
@@ -696,16 +780,37 @@ def time_order(incidents: pd.DataFrame) -> np.ndarray:
     return rank
 
 
-def threshold_at_precision(y: np.ndarray, scores: np.ndarray, target: float) -> float:
+def threshold_at_precision(
+    y: np.ndarray, scores: np.ndarray, target: float, *, z: float = 0.0
+) -> float:
     """The lowest threshold whose precision reaches ``target`` (the most recall at that
-    precision); ``inf`` when no threshold does."""
+    precision); ``inf`` when no threshold does.
+
+    With ``z > 0`` the precision compared is the Wilson score interval's lower bound, ``z``
+    standard errors below the observed share. Taking the lowest of many cut points whose
+    observed precision reaches the target picks the luckiest, so on fresh data the point
+    estimate (``z=0``) falls short of the target on average; the bound asks more of cut points
+    that flag few pairs.
+    """
     order = np.argsort(-scores, kind="stable")
     s, t = scores[order], y[order]
-    tp = np.cumsum(t)
-    precision = tp / np.arange(1, len(t) + 1)
+    flagged = np.arange(1, len(t) + 1)
+    precision = np.cumsum(t) / flagged
+    if z > 0:
+        precision = wilson_lower_bound(precision, flagged, z)
     last = np.r_[s[1:] != s[:-1], True]  # only cut between distinct scores
-    ok = np.flatnonzero((precision >= target) & last)
+    # (a share exactly at the target counts, whatever the last bit of floating point says)
+    ok = np.flatnonzero((precision >= target - 1e-12) & last)
     return float(s[ok[-1]]) if len(ok) else math.inf
+
+
+def wilson_lower_bound(share: np.ndarray, n: np.ndarray, z: float) -> np.ndarray:
+    """The lower end of the Wilson score interval for a share observed on ``n`` items (Wilson
+    1927): ``z`` = 1 is a one-sided 84% bound."""
+    share, n = np.asarray(share, dtype=float), np.asarray(n, dtype=float)
+    centre = share + z * z / (2 * n)
+    spread = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
 
 
 def threshold_at_recall(y: np.ndarray, scores: np.ndarray, target: float) -> float:

@@ -87,9 +87,11 @@ class SplitConfig(_Strict):
 
 class ModelConfig(_Strict):
     classifier: Literal["boosted", "linear"] = "boosted"
-    text_model: Literal["hashing_lr", "minilm", "none"] = "hashing_lr"
+    text_model: Literal["sentences_lr", "hashing_lr", "minilm", "none"] = "sentences_lr"
     """A per-note text model whose out-of-fold score joins the pattern features:
-    ``hashing_lr`` (hashed word n-grams of the masked note, logistic regression), ``minilm``
+    ``sentences_lr`` (hashed word n-grams of the masked note, TF-IDF per sentence pooled over
+    the note, logistic regression), ``hashing_lr`` (the same with one TF-IDF vector for the
+    whole note, so a note padded with incidental detail reads as weaker evidence), ``minilm``
     (sentence embeddings of the masked note, logistic regression; needs the optional
     ``embeddings`` extra), or ``none`` (behaviour rules only)."""
     text_folds: Literal["victim", "force"] = "victim"
@@ -103,10 +105,14 @@ class ModelConfig(_Strict):
     confident learning finds removed before fitting."""
     calibration: Literal["sigmoid", "isotonic"] = "sigmoid"
     monotonic_behaviours: bool = True
-    """Boosted only: one more stalking act never lowers the score."""
+    """Boosted only: one more stalking act, one more incident, or incidents coming faster never
+    lowers the score, everything else the same."""
     learning_rate: float = Field(default=0.08, gt=0, le=1)
     max_iter: int = Field(default=300, ge=10)
     C: float = Field(default=1.0, gt=0)
+    """Linear classifier only: inverse regularisation strength."""
+    text_C: float = Field(default=4.0, gt=0)
+    """The text model's inverse regularisation strength (logistic regression)."""
 
 
 class DecisionConfig(_Strict):
@@ -115,6 +121,11 @@ class DecisionConfig(_Strict):
 
     target_precision: float = Field(default=0.80, gt=0, lt=1)
     """Flag at the lowest score whose precision on validation pairs reaches this."""
+    precision_z: float = Field(default=1.0, ge=0, le=4)
+    """How many standard errors below the observed validation precision the compared value
+    is (the Wilson interval's lower bound; 0: the observed share). The lowest of many cut
+    points whose observed precision reaches the target is a lucky one, so without a margin the
+    precision on new pairs falls short of the target on average."""
     review_recall: float = Field(default=0.97, gt=0, lt=1)
     """The review band reaches down to the score that keeps this recall of stalking pairs."""
 
