@@ -15,7 +15,16 @@ seen styles; a second export in the unseen styles statement, verbose and informa
   written blind, by an author who never saw the ``verbose`` style's bank
   (``stalkflag/synth/_incidental_phrases.py``). The ``verbose`` style keeps its own bank, so
   the unseen test stays unseen: the report gives the words the two banks share;
-- **note model**: the chosen hashed n-gram model, and variants of it.
+- **note model**: the chosen one (hashed word 1-2-grams, TF-IDF per sentence, pooled as the
+  sum over the note's k sentences divided by sqrt(k)), and variants of it: one TF-IDF vector
+  for the whole note (the model before), other poolings, other regularisation.
+
+The pooling was chosen on the unseen-styles figures of this script (120,000 incidents, seed
+31), so those figures flatter it; ``seed_spread.py`` and the training run's own unseen export
+(seed 42) are the checks that did not take part in the choice. A diagnosis that read the unseen
+``verbose`` bank is disclosed in issue 4's notes: removing its sentences from the unseen notes
+lifts verbose recall at the flag from 0.58 to 0.88, so the padding, not the facts, is what the
+note model misreads.
 
 Prepared sets (linked and read) are cached under ``data/generated/cache/`` (git-ignored) and
 shared with ``model_comparison.py``, so a second run starts in seconds; ``--fresh`` rebuilds
@@ -34,8 +43,10 @@ import numpy as np
 import pandas as pd
 from _report import emit
 from model_comparison import _measure, _view, prepared_sets
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 
-from stalkflag.model._chain import ScoringChain
+from stalkflag.model._chain import ScoringChain, SentencePooledTfidf
 from stalkflag.model._config import DecisionConfig, ModelConfig
 from stalkflag.model._evaluate import by_group, markdown, pairs_of, truth_groups
 from stalkflag.model._train import split_groups
@@ -187,7 +198,24 @@ class _MaxClause(_TwoScores):
         return self._features(prepared, np.c_[note, _max_clause(self.note_model, texts)])
 
 
+def _pooled(power: float) -> type[ScoringChain]:
+    """Variant: sentence vectors pooled as ``sum / k ** power`` (the chosen model: 0.5)."""
+
+    class Pooled(ScoringChain):
+        def _blank_note_model(self):
+            return make_pipeline(
+                SentencePooledTfidf(power=power),
+                LogisticRegression(C=self.config.text_C, solver="liblinear"),
+            )
+
+    return Pooled
+
+
 VARIANTS: dict[str, tuple[ModelConfig, type[ScoringChain]]] = {
+    "one TF-IDF vector per note": (ModelConfig(text_model="hashing_lr"), ScoringChain),
+    "sentences summed (k^0)": (ModelConfig(), _pooled(0.0)),
+    "sentences / k^0.75": (ModelConfig(), _pooled(0.75)),
+    "note model C /2": (ModelConfig(text_C=2.0), ScoringChain),
     "+ highest clause score": (ModelConfig(), _MaxClause),
     "raw + normalised note models": (ModelConfig(), _TwoNoteModels),
     "chosen note model": (ModelConfig(), ScoringChain),
