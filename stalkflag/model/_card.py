@@ -109,7 +109,8 @@ def model_card(
         ),
         f"- Decision: flag at score >= {chain.flag_threshold:.3f} (precision {cfg.decision.target_precision:.0%} on validation pairs"
         + (
-            f", Wilson lower bound {cfg.decision.precision_z:g} standard error(s) below the observed share"
+            f", Wilson lower bound {cfg.decision.precision_z:g} standard"
+            f" error{'' if cfg.decision.precision_z == 1 else 's'} below the observed share"
             if cfg.decision.precision_z > 0
             else ""
         )
