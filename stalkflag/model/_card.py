@@ -87,8 +87,8 @@ def model_card(
         "",
         f"- Classifier: `{cfg.model.classifier}`"
         + (
-            " (histogram gradient boosting; one more stalking act, one more incident or incidents"
-            " coming faster never lower the score, everything else the same)"
+            " (histogram gradient boosting; one more stalking act, one more incident or a gap shorter"
+            " than the pair's mean never lower the score, everything else the same)"
             if cfg.model.classifier == "boosted" and cfg.model.monotonic_behaviours
             else ""
         )
@@ -100,7 +100,9 @@ def model_card(
         + (
             ", and a text score of the masked notes"
             + (
-                " (hashed word n-grams, TF-IDF per sentence pooled over the note)."
+                " (hashed word n-grams, one TF-IDF vector per note)."
+                if cfg.model.text_model == "hashing_lr"
+                else " (hashed word n-grams, TF-IDF per sentence pooled over the note)."
                 if cfg.model.text_model == "sentences_lr"
                 else f" (`{cfg.model.text_model}`)."
             )
@@ -175,9 +177,8 @@ def model_card(
         "  most of the difference).",
         "- Long notes padded with incidental detail (weather, the property, pets, officers' logistics) are the",
         "  weakest style. Training notes carry some such detail (30% of them, one to three sentences from a",
-        "  bank written apart from the unseen `verbose` style's), and the text model pools over sentences so",
-        "  that such a sentence dilutes the rest less; notes padded beyond anything in training still score",
-        '  low and their recall is the lowest of any style. See the "by writing style" table.',
+        "  bank written apart from the unseen `verbose` style's); notes padded beyond anything in training",
+        '  still score low and their recall is the lowest of any style. See the "by writing style" table.',
         "- The flag threshold is placed on validation pairs in the training styles. Placed where their observed",
         "  precision reaches the target, precision on new pairs in those styles came out 1-2 points under it",
         "  (the lowest of many qualifying cut points is a lucky one); it is therefore placed where the Wilson",
@@ -186,8 +187,9 @@ def model_card(
         "  then says so and routes scores to review. On unseen styles precision comes out above the target and",
         "  recall lower. Across seeds the goal of 0.90 recall at 0.80 precision is met on some draws and missed",
         "  on others: see `experiments/seed_spread.md`.",
-        "- The text model pools TF-IDF over sentences. On small training sets (6,000 incidents) one TF-IDF",
-        "  vector per note (`model.text_model=hashing_lr`) ranked better; at 120,000 the pooled one did.",
+        "- The text model reads one TF-IDF vector per note, so padding dilutes it. Pooling over sentences",
+        "  (`model.text_model=sentences_lr`) lifts recall on padded unseen-style synthetic notes but flags more",
+        "  real narratives, and ranks worse on small training sets: see `experiments/seed_spread.md`.",
         "- Linkage errors (a pattern split between two suspect records, or two people merged) lower recall and",
         "  can mix evidence; every link shows how it was made.",
         "- The noisy-label modes assume recording under-states stalking roughly uniformly; a force whose",

@@ -97,10 +97,10 @@ def feature_group(name: str) -> str:
 _MONOTONE_COLUMNS = frozenset(f"n_{b}" for b in ACTS) | {
     "distinct_behaviours",
     "online_and_offline",
-    # Repeated (FOUR), and escalation is a risk factor: one more incident, or incidents
-    # coming faster, never lowers the score with everything else the same.
+    # Repeated (FOUR), and escalation is a risk factor: one more incident, or a gap shorter
+    # than the pair's mean gap, never lowers the score with everything else the same. (Not the
+    # rate per 30 days: a single incident's is 30, the highest there is.)
     "incidents_so_far",
-    "rate_per_30_days",
     "escalation",
 }
 """Features the boosted classifier may only rise with (``monotonic_behaviours``)."""
@@ -255,7 +255,7 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
         return (pool @ vectors).tocsr()
 
 
-def _note_model(C: float = 4.0, pooling: str = "sentences") -> Pipeline:
+def _note_model(C: float = 4.0, pooling: str = "note") -> Pipeline:
     """The per-note text model: TF-IDF of hashed word 1-2-grams of the masked note, pooled
     over its sentences (``sentences``) or over the whole note (``note``), and logistic
     regression."""

@@ -87,11 +87,12 @@ class SplitConfig(_Strict):
 
 class ModelConfig(_Strict):
     classifier: Literal["boosted", "linear"] = "boosted"
-    text_model: Literal["sentences_lr", "hashing_lr", "minilm", "none"] = "sentences_lr"
+    text_model: Literal["hashing_lr", "sentences_lr", "minilm", "none"] = "hashing_lr"
     """A per-note text model whose out-of-fold score joins the pattern features:
-    ``sentences_lr`` (hashed word n-grams of the masked note, TF-IDF per sentence pooled over
-    the note, logistic regression), ``hashing_lr`` (the same with one TF-IDF vector for the
-    whole note, so a note padded with incidental detail reads as weaker evidence), ``minilm``
+    ``hashing_lr`` (hashed word n-grams of the masked note, one TF-IDF vector per note,
+    logistic regression), ``sentences_lr`` (the same, TF-IDF per sentence pooled over the
+    note: padding with incidental detail dilutes it less, but it flags more real narratives,
+    see ``experiments/seed_spread.md``), ``minilm``
     (sentence embeddings of the masked note, logistic regression; needs the optional
     ``embeddings`` extra), or ``none`` (behaviour rules only)."""
     text_folds: Literal["victim", "force"] = "victim"
@@ -105,8 +106,8 @@ class ModelConfig(_Strict):
     confident learning finds removed before fitting."""
     calibration: Literal["sigmoid", "isotonic"] = "sigmoid"
     monotonic_behaviours: bool = True
-    """Boosted only: one more stalking act, one more incident, or incidents coming faster never
-    lowers the score, everything else the same."""
+    """Boosted only: one more stalking act, one more incident, or a gap shorter than the pair's
+    mean gap (escalation) never lowers the score, everything else the same."""
     learning_rate: float = Field(default=0.08, gt=0, le=1)
     max_iter: int = Field(default=300, ge=10)
     C: float = Field(default=1.0, gt=0)

@@ -29,14 +29,20 @@ def score_incidents(
     return chain.score(prepared, explain=explain)
 
 
-def score_frame(chain: ScoringChain, frame: pd.DataFrame) -> tuple[pd.DataFrame, ValidationReport]:
-    """Validate a raw export frame (every cell text or missing) and score its good rows."""
+def validate_frame(frame: pd.DataFrame) -> ValidationReport:
+    """Validate an export given as a frame (cells made text, missing kept missing), its rows
+    numbered as a file's would be."""
     text = frame.astype(object).where(frame.notna(), None)
     text = text.map(lambda v: v if v is None else str(v))
     raw = RawExport(
         text.reset_index(drop=True), list(range(2, len(text) + 2)), Path("<frame>"), "parquet"
     )
-    report = validate_export(raw)
+    return validate_export(raw)
+
+
+def score_frame(chain: ScoringChain, frame: pd.DataFrame) -> tuple[pd.DataFrame, ValidationReport]:
+    """Validate a raw export frame (every cell text or missing) and score its good rows."""
+    report = validate_frame(frame)
     if not len(report.accepted):
         return chain.score_columns_empty(), report
     return score_incidents(chain, report.accepted), report
