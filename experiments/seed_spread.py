@@ -27,10 +27,10 @@ from _report import emit
 from model_comparison import _view, prepared_sets
 from realworld_flags import realworld_frame
 
-from stalkflag.model._chain import ScoringChain, threshold_at_precision
+from stalkflag.model._chain import ScoringChain, prepare, threshold_at_precision
 from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
 from stalkflag.model._evaluate import best_operating_point, pairs_of
-from stalkflag.model._score import score_incidents, validate_frame
+from stalkflag.model._score import validate_frame
 from stalkflag.model._train import split_groups
 
 GOAL_RECALL, GOAL_PRECISION = 0.90, 0.80
@@ -40,14 +40,8 @@ TEXT_MODELS = {
 }
 
 
-def _open_pairs(chain: ScoringChain, data: dict, which: str, rows: np.ndarray) -> pd.DataFrame:
-    ds, prep = (
-        (data["main"], data["prepared"])
-        if which == "seen"
-        else (data["unseen_set"], data["unseen"])
-    )
-    view = _view(prep, ds.y, rows)
-    scores = chain.predict_proba(chain.features(prep))[rows]
+def _open_pairs(view: dict, scores: np.ndarray) -> pd.DataFrame:
+    """Pairs not recorded as stalking, with their scores."""
     pairs = pairs_of(view["pair"], view["y"], scores, view["recorded"], view["key"])
     return pairs[~pairs["recorded"].astype(bool)]
 
@@ -75,13 +69,28 @@ def main() -> None:
         prepared, y = data["prepared"], data["main"].y
         groups = prepared.links["victim_person_id"].to_numpy()
         train, valid, test = split_groups(groups, seed=0, valid_fraction=0.2, test_fraction=0.2)
+        unseen, unseen_y = data["unseen"], data["unseen_set"].y
+        views = {
+            "valid": _view(prepared, y, np.flatnonzero(valid)),
+            "seen test": _view(prepared, y, np.flatnonzero(test)),
+            "unseen": _view(unseen, unseen_y, np.arange(len(unseen_y))),
+        }
+        # The real narratives, linked with this seed's linkage model and read once for both
+        # text models (as scoring them with the chain would).
+        real_prepared, _ = prepare(
+            real,
+            linkage_model=data["linkage_model"],
+            linkage_threshold=ScoringChain.linkage_threshold,
+        )
         for name, config in TEXT_MODELS.items():
             start = time.perf_counter()
             chain = ScoringChain(config, decision, data["linkage_model"])
             chain.fit(prepared, y, train, valid, groups)
             seconds = time.perf_counter() - start
-            val = _open_pairs(chain, data, "seen", np.flatnonzero(valid))
-            real_scores = score_incidents(chain, real, explain=False)["score"].to_numpy()
+            seen_scores = chain.predict_proba(chain.features(prepared))
+            unseen_scores = chain.predict_proba(chain.features(unseen))
+            val = _open_pairs(views["valid"], seen_scores[np.flatnonzero(valid)])
+            real_scores = chain.score(real_prepared, explain=False)["score"].to_numpy()
             cuts = {
                 f"z={z:g}": threshold_at_precision(
                     val["y"].to_numpy(), val["score"].to_numpy(), GOAL_PRECISION, z=z
@@ -89,8 +98,8 @@ def main() -> None:
                 for z in (decision.precision_z, 0.0)
             }
             sets = {
-                "seen test": _open_pairs(chain, data, "seen", np.flatnonzero(test)),
-                "unseen": _open_pairs(chain, data, "unseen", np.arange(len(data["unseen_set"].y))),
+                "seen test": _open_pairs(views["seen test"], seen_scores[np.flatnonzero(test)]),
+                "unseen": _open_pairs(views["unseen"], unseen_scores),
             }
             for flag, cut in cuts.items():
                 row = {"seed": seed, "text model": name, "flag": flag}
