@@ -302,6 +302,20 @@ def prepared(chain, by_time):
     return prepared
 
 
+def test_the_text_model_reads_sentences_about_people_only_when_asked(chain, prepared):
+    about = copy.copy(chain)
+    about.config = chain.config.model_copy(update={"note_sentences": "about_people"})
+    every = chain._note_inputs(prepared)
+    some = about._note_inputs(prepared)
+    assert list(every) == prepared.masked
+    shorter = [i for i in range(len(every)) if some[i] != every[i]]
+    assert shorter, "no note had a sentence about no one"
+    for i in shorter:
+        assert len(some[i]) < len(every[i]) and some[i]
+        # whole sentences of the masked note, in order
+        assert all(part in every[i] for part in some[i].split(". ") if part)
+
+
 def test_test_set_victims_are_disjoint_from_training(trained, chain):
     from stalkflag.linkage import link_incidents
 

@@ -12,6 +12,7 @@ from stalkflag.text import BEHAVIOURS, TEXT_PIPELINE, behaviour_patterns, make_t
 from stalkflag.text._patterns import KEYWORDS
 from stalkflag.text._pipeline import _deletes, _real_words, _typo_table
 from stalkflag.text._placeholders import mask_doc, name_lexicon
+from stalkflag.text._sentences import about_people
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +142,7 @@ def test_real_words_list_is_current():
     table = _typo_table()
     stale = [w for w in words if w in KEYWORDS or not (w in table or _deletes(w) & KEYWORDS)]
     assert not stale, f"regenerate with experiments/make_real_words.py: {stale}"
-    assert TEXT_PIPELINE == "stalkflag.text.v2"
+    assert TEXT_PIPELINE == "stalkflag.text.v3"
 
 
 @pytest.mark.parametrize(
@@ -184,6 +185,33 @@ def test_placeholders_replace_personal_data(nlp):
         "<NAME> <NAME> rang Ms <NAME> on <PHONE> and emailed <EMAIL>; he sat outside "
         "<ADDRESS>, <POSTCODE> in his car <VRM>."
     )
+
+
+def test_a_name_after_a_title_is_masked_in_upper_case_too(nlp):
+    doc = nlp("THERE WAS ANOTHER ARGUMENT W/ MR PATEL. Mrs Okafor lives next door. MR said no.")
+    assert mask_doc(doc) == (
+        "THERE WAS ANOTHER ARGUMENT W/ MR <NAME>. Mrs <NAME> lives next door. MR said no."
+    )
+
+
+def test_the_text_model_reads_only_sentences_about_the_pair(nlp):
+    note = (
+        "Officers attended at 1400 hours. The weather was dry. Susp Jon LEE sat outside her "
+        "flat. Flowers were left on the doorstep. This is the 3rd report. The vicitm is scared. "
+        "Log closed."
+    )
+    doc = nlp(note)
+    masked = mask_doc(doc, name_lexicon(["Jon Lee"]))
+    kept = about_people(note, masked, doc._.behaviours)
+    # a person (abbreviated, masked or misspelt), a behaviour match, or the pair's history
+    assert kept == (
+        "Susp <NAME> <NAME> sat outside her flat. Flowers were left on the doorstep. "
+        "This is the 3rd report. The vicitm is scared."
+    )
+    # nothing qualifies: the whole note, not an empty one
+    assert about_people("Log closed. See CAD.", "Log closed. See CAD.") == "Log closed. See CAD."
+    # "mother" less a letter is "other", not a person
+    assert about_people("No other calls. He rang.", "No other calls. He rang.") == "He rang."
 
 
 def test_no_name_from_the_export_survives_masking(nlp, synth_small):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from stalkflag.model._evaluate import pairs_of
 from stalkflag.schema import CATEGORIES
 from stalkflag.text import BEHAVIOURS, TEXT_PIPELINE, BehaviourMatch, make_text_pipeline
 from stalkflag.text._placeholders import mask_doc, name_lexicon
+from stalkflag.text._sentences import SENTENCE_END, about_people
 
 __all__ = [
     "FORMAT",
@@ -199,9 +199,6 @@ def _note_words(incidents: pd.DataFrame) -> np.ndarray:
     return incidents["notes"].fillna("").str.split().str.len().to_numpy()
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
 def _hashing() -> HashingVectorizer:
     """Hashed word 1-2-grams: no vocabulary is stored, so no word of the training notes (a
     name the masking missed, say) can be read back out of the model."""
@@ -233,7 +230,7 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
         sentences: list[str] = []
         owner: list[int] = []
         for i, note in enumerate(notes):
-            parts = [part for part in _SENTENCE_END.split(str(note)) if part.strip()] or [""]
+            parts = [part for part in SENTENCE_END.split(str(note)) if part.strip()] or [""]
             sentences += parts
             owner += [i] * len(parts)
         return sentences, np.asarray(owner, dtype=np.int64)
@@ -378,6 +375,17 @@ class ScoringChain:
     def _note_inputs(self, prepared: Prepared) -> np.ndarray:
         if self.config.text_model == "minilm":
             return prepared.note_embeddings()
+        if self.config.note_sentences == "about_people":
+            notes = prepared.incidents["notes"].fillna("").astype(str).tolist()
+            return np.array(
+                [
+                    about_people(note, masked, matches)
+                    for note, masked, matches in zip(
+                        notes, prepared.masked, prepared.matches, strict=True
+                    )
+                ],
+                dtype=object,
+            )
         return np.array(prepared.masked, dtype=object)
 
     def _label_issues(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:

@@ -95,6 +95,10 @@ class ModelConfig(_Strict):
     see ``experiments/seed_spread.md``), ``minilm``
     (sentence embeddings of the masked note, logistic regression; needs the optional
     ``embeddings`` extra), or ``none`` (behaviour rules only)."""
+    note_sentences: Literal["all", "about_people"] = "all"
+    """Which sentences of a note the text model reads: ``all``, or ``about_people`` (those that
+    refer to the suspect, the victim or people around them, or hold a behaviour match; see
+    :mod:`stalkflag.text._sentences`). The behaviour rules always read the whole note."""
     text_folds: Literal["victim", "force"] = "victim"
     """How the text model's out-of-fold scores (the classifier's training inputs) are made:
     folds by linked victim, or by force, so the classifier learns from note scores of a text

@@ -30,9 +30,10 @@ from stalkflag.text._patterns import CLOSE_TO_VICTIM, KEYWORDS, behaviour_patter
 
 __all__ = ["TEXT_PIPELINE", "BehaviourMatch", "make_text_pipeline"]
 
-TEXT_PIPELINE = "stalkflag.text.v2"
-"""How notes are read (normalisation and typo correction); a saved model records it, and one
-trained with another version is refused. v2: the typo corrector leaves common English words
+TEXT_PIPELINE = "stalkflag.text.v3"
+"""How notes are read (normalisation, typo correction, masking); a saved model records it, and
+one trained with another version is refused. v3: a name after a title is masked in upper case
+too ("MR PATEL"), not only in title case. v2: the typo corrector leaves common English words
 (``real_words.txt``) as written; v1 (implicit, before it was recorded) rewrote them."""
 
 ABBREVIATIONS: dict[str, str] = {

@@ -108,7 +108,9 @@ def mask_doc(doc: Doc, names: AbstractSet[str] = frozenset()) -> str:
             and (
                 lower in names
                 or (
-                    token.i > 0 and doc[token.i - 1].lower_.strip(".") in _TITLES and token.is_title
+                    token.i > 0
+                    and doc[token.i - 1].lower_.strip(".") in _TITLES
+                    and (token.is_title or token.is_upper)  # "Mr Patel", "MR PATEL"
                 )
             )
             and lower not in _NOT_NAMES
