@@ -210,6 +210,10 @@ def test_the_text_model_reads_only_sentences_about_the_pair(nlp):
     )
     # nothing qualifies: the whole note, not an empty one
     assert about_people("Log closed. See CAD.", "Log closed. See CAD.") == "Log closed. See CAD."
+    # plurals refer to people too
+    assert about_people("Both suspects ran. Report made.", "Both suspects ran. Report made.") == (
+        "Both suspects ran."
+    )
     # "mother" less a letter is "other", not a person
     assert about_people("No other calls. He rang.", "No other calls. He rang.") == "He rang."
 

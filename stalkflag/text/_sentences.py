@@ -30,8 +30,11 @@ __all__ = ["COURSE_WORDS", "PERSON_REFS", "SENTENCE_END", "about_people", "sente
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 """Where one sentence ends and the next begins: after ``.``, ``!`` or ``?`` and white space."""
 
-PERSON_REFS = VICTIM_REFS | SUSPECT_REFS | THIRD_REFS | {"couple", "parties", "female", "woman"}
-"""Words that refer to the victim, the suspect, the two of them or people around the victim."""
+PERSON_REFS = (
+    VICTIM_REFS | SUSPECT_REFS | THIRD_REFS | {"couple", "party", "subject", "female", "woman"}
+)
+"""Words that refer to the victim, the suspect, the two of them or people around the victim
+(and their plurals: "suspects", "parties")."""
 
 COURSE_WORDS = frozenset(
     [
@@ -74,13 +77,21 @@ def _slips(word: str) -> set[str]:
 _SLIPS = frozenset(slip for ref in PERSON_REFS if len(ref) >= 5 for slip in _slips(ref))
 
 
+def _forms(word: str) -> set[str]:
+    """The word and, for a plural, its singular ("suspects", "parties")."""
+    forms = {word, word.removesuffix("s")}
+    if word.endswith("ies"):
+        forms.add(word[:-3] + "y")
+    return forms
+
+
 def _about_the_pair(sentence: str) -> bool:
     for word in _WORD.findall(sentence.lower()):
         word = word.removesuffix("'s").strip("'-")
         word = ABBREVIATIONS.get(word, word)
         if (
             word in _PERSON_PLACEHOLDERS
-            or word in PERSON_REFS
+            or _forms(word) & PERSON_REFS
             or word in COURSE_WORDS
             or _ORDINAL.match(word)
             or word in _SLIPS
