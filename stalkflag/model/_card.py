@@ -100,6 +100,12 @@ def model_card(
         + (
             ", and a text score of the masked notes"
             + (
+                " (only their sentences about the pair: a person involved, their history or a"
+                " behaviour match)"
+                if cfg.model.note_sentences == "about_people"
+                else ""
+            )
+            + (
                 " (hashed word n-grams, one TF-IDF vector per note)."
                 if cfg.model.text_model == "hashing_lr"
                 else " (hashed word n-grams, TF-IDF per sentence pooled over the note)."
