@@ -213,6 +213,7 @@ def main() -> None:
 
     candidates = {
         "stalkflag: boosted + rules + text model": ModelConfig(),
+        "stalkflag: boosted + rules + text, all sentences": ModelConfig(note_sentences="all"),
         "stalkflag: boosted + rules + text, TF-IDF pooled over sentences": ModelConfig(
             text_model="sentences_lr"
         ),

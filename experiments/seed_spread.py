@@ -35,10 +35,16 @@ from stalkflag.model._train import split_groups
 
 GOAL_RECALL, GOAL_PRECISION = 0.90, 0.80
 TEXT_MODELS = {
-    "hashing": ("hashing_lr (chosen: one vector per note)", ModelConfig()),
-    "sentences": ("sentences_lr (pooled over sentences)", ModelConfig(text_model="sentences_lr")),
+    "hashing": (
+        "hashing_lr (one vector per note), all sentences",
+        ModelConfig(note_sentences="all"),
+    ),
+    "sentences": (
+        "sentences_lr (pooled over sentences), all sentences",
+        ModelConfig(text_model="sentences_lr", note_sentences="all"),
+    ),
     "hashing_people": (
-        "hashing_lr, sentences about people",
+        "hashing_lr, sentences about people (chosen)",
         ModelConfig(note_sentences="about_people"),
     ),
     "sentences_people": (
