@@ -24,11 +24,14 @@ from sklearn.feature_extraction.text import TfidfTransformer
 
 from stalkflag.errors import ConfigError
 from stalkflag.model import ScoringChain, TrainConfig, load_config, prepare
+from stalkflag.model._card import precision_at_base_rate
 from stalkflag.model._chain import (
     SentencePooledTfidf,
     _hashing,
     threshold_at_precision,
     threshold_at_recall,
+    writing_style_clusters,
+    writing_style_features,
 )
 from stalkflag.model._evaluate import best_operating_point, ece
 from stalkflag.model._train import split_groups
@@ -224,6 +227,35 @@ def test_best_operating_point_matches_brute_force(data, target):
     assert best_operating_point(y, s, recall=target)["false_alarms"] == (
         min(alarms) if alarms else int((y == 0).sum())
     )
+
+
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=2, max_size=60))
+def test_precision_at_the_sets_own_base_rate_is_its_observed_precision(rows):
+    y = np.array([a for a, _ in rows])
+    flagged = np.array([b for _, b in rows])
+    if y.all() or not y.any() or not flagged.any():
+        return
+    got = precision_at_base_rate(flagged[y].mean(), flagged[~y].mean(), y.mean())
+    assert got == pytest.approx(y[flagged].mean())
+
+
+def test_precision_at_a_lower_base_rate_by_hand():
+    # 90% recall, 5% false alarms: at 10% stalking, 0.09 true flags against 0.045 false ones
+    assert precision_at_base_rate(0.9, 0.05, 0.10) == pytest.approx(0.09 / 0.135)
+
+
+def test_writing_style_clusters_find_the_synthetic_styles(synth_small):
+    export, truth = synth_small
+    styles = truth.set_index("incident_id").loc[export["incident_id"], "style"].to_numpy()
+    seen = np.isin(styles, TrainConfig().data.synthetic.seen_styles)  # five styles, five clusters
+    clusters = writing_style_clusters(export["notes"][seen].reset_index(drop=True), None)
+    table = pd.crosstab(styles[seen], clusters)
+    # upper-case call logs and time-stamped handler logs are each one cluster of their own
+    for style in ("cad", "handler"):
+        row = table.loc[style]
+        assert row.max() / row.sum() > 0.95
+        assert row.max() / table[row.idxmax()].sum() > 0.9
+    assert writing_style_features(pd.Series(["He followed her. She is scared."])).shape == (1, 10)
 
 
 def test_ece_is_zero_when_every_bin_is_calibrated():

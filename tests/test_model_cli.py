@@ -63,6 +63,7 @@ def test_train_from_another_folder_registers_the_champion(trained_store):
     text = card.read_text(encoding="utf-8")
     assert "Intended use" in text
     assert "| pattern PR-AUC" in text and "|---" in text.replace(":", "")
+    assert "Precision depends on how common stalking is" in text
     client = mlflow.MlflowClient(tracking_uri=store, registry_uri=store)
     versions = client.search_model_versions("name='stalkflag'")
     assert [str(v.version) for v in versions] == ["1"]

@@ -9,7 +9,7 @@ import pandas as pd
 from stalkflag.model._evaluate import markdown
 from stalkflag.model._train import TrainResult
 
-__all__ = ["model_card"]
+__all__ = ["model_card", "precision_at_base_rate"]
 
 _HEADLINE = [
     ("pattern_pr_auc", "pattern PR-AUC"),
@@ -33,6 +33,45 @@ def _fmt(value: float | None) -> str:
     if float(value).is_integer() and abs(value) >= 2:
         return f"{int(value):,}"
     return f"{value:.3f}"
+
+
+def precision_at_base_rate(recall: float, false_alarm_rate: float, base_rate: float) -> float:
+    """Precision of a flag with this recall and false-alarm rate where a share ``base_rate`` of
+    pairs is stalking (Bayes' rule: recall and false-alarm rate do not depend on it)."""
+    hits = recall * base_rate
+    false = false_alarm_rate * (1 - base_rate)
+    return hits / (hits + false) if hits + false > 0 else float("nan")
+
+
+def _base_rates(pairs: pd.DataFrame, threshold: float) -> list[str]:
+    open_ = pairs[~pairs["recorded"].astype(bool)]
+    y, flagged = open_["y"].to_numpy() == 1, open_["score"].to_numpy() >= threshold
+    if not y.any() or y.all():
+        return []
+    recall, false_alarms, base = flagged[y].mean(), flagged[~y].mean(), y.mean()
+    rates = [base, 0.10, 0.05, 0.02, 0.01]
+    table = pd.DataFrame(
+        {
+            "share of pairs that are stalking": [
+                f"{r:.0%}" + (" (this test set)" if i == 0 else "") for i, r in enumerate(rates)
+            ],
+            "precision at the flag": [
+                _fmt(precision_at_base_rate(recall, false_alarms, r)) for r in rates
+            ],
+        }
+    )
+    return [
+        "### Precision depends on how common stalking is",
+        "",
+        f"Among the test pairs not recorded as stalking, {base:.0%} are stalking: far more than in a force's",
+        "full export. Recall and the false-alarm rate do not depend on that share, precision does. With this",
+        f"run's test recall ({recall:.3f}) and false-alarm rate ({false_alarms:.4f}) at the flag, by Bayes' rule:",
+        "",
+        table.to_markdown(index=False),
+        "",
+        "Re-place the flag on a force's own audited cases before relying on its precision.",
+        "",
+    ]
 
 
 def model_card(
@@ -147,6 +186,8 @@ def model_card(
         }
     )
     lines += [table.join(keywords).fillna("").to_markdown(), ""]
+    if "test" in held:
+        lines += _base_rates(held["test"].pairs, chain.flag_threshold)
     lines += ["## Per-group results (test pairs at the flag threshold)", ""]
     for name, h in held.items():
         for group, frame in h.groups.items():
@@ -178,7 +219,7 @@ def model_card(
         "  neither stalking nor look-alike wording; their scores sit near the training prior, which is inside",
         "  the review band. `experiments/realworld_flags.md` measures this on real US narratives: expect a",
         "  large review share on a force's full export until thresholds are re-placed on its own audited cases.",
-        "  How many cross the flag depends on the synthetic draw the model was trained on: between 0.1% and 20%",
+        "  How many cross the flag depends on the synthetic draw the model was trained on: between 0.1% and 11%",
         "  of 3,746 real narratives for three seeds of the same configuration (`experiments/seed_spread.md`).",
         '- The text model carries most of the score (see "What the model uses"); on unseen writing styles the',
         "  scores drop, so recall at the flag threshold falls while precision rises (the review band catches",
@@ -194,13 +235,14 @@ def model_card(
         "  which costs about half a point of recall. A small validation set may allow no flag at all: the run",
         "  then says so and routes scores to review. On unseen styles precision comes out above the target and",
         "  recall lower. Over three seeds (`experiments/seed_spread.md`), precision at the flag on the training",
-        "  styles came out at 0.800-0.804 with recall 0.91-0.95; on unseen styles recall came out at 0.87-0.89",
-        "  although the ranking there allowed 0.91-0.93 at 0.80 precision: one threshold placed on familiar",
-        "  styles is too high for unfamiliar ones.",
-        "- The text model reads one TF-IDF vector per note, so padding dilutes it. Pooling over sentences",
-        "  (`model.text_model=sentences_lr`) lifts recall on padded unseen-style synthetic notes but flags more",
-        "  real narratives (`experiments/seed_spread.md`), and ranked worse on a small training set (6,000",
-        "  incidents, one seed).",
+        "  styles came out at 0.794-0.809 with recall 0.90-0.93; on unseen styles recall came out at 0.86-0.89",
+        "  although the ranking there allowed 0.93 at 0.80 precision: one threshold placed on familiar styles",
+        "  is too high for unfamiliar ones.",
+        "- The text model reads only sentences about the pair (a person involved, their history, a behaviour",
+        "  match; `model.note_sentences`). That keeps padding about no one (attendance, weather, the premises)",
+        "  out of it, but a padding sentence that mentions a person still dilutes the note, and a sentence that",
+        '  carries evidence without naming anyone ("Flat was left unlocked.") is not read by the text model',
+        "  (the behaviour rules still read every sentence).",
         "- Linkage errors (a pattern split between two suspect records, or two people merged) lower recall and",
         "  can mix evidence; every link shows how it was made.",
         "- The noisy-label modes assume recording under-states stalking roughly uniformly; a force whose",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -325,7 +326,7 @@ class ScoringChain:
         }
         note_scores = None
         if cfg.text_model != "none":
-            note_scores = self._fit_note_model(prepared, y, train, groups)
+            note_scores = self._fit_note_model(prepared, y, train, groups, info)
         X = self._features(prepared, note_scores)
         self.feature_names = tuple(X.columns)
         self.reference = self._reference(X[train])
@@ -347,7 +348,12 @@ class ScoringChain:
         return self
 
     def _fit_note_model(
-        self, prepared: Prepared, y: np.ndarray, train: np.ndarray, groups: np.ndarray
+        self,
+        prepared: Prepared,
+        y: np.ndarray,
+        train: np.ndarray,
+        groups: np.ndarray,
+        info: dict[str, Any],
     ) -> np.ndarray:
         """Fit the note model on training notes; return every row's note score, out-of-fold
         for training rows (so the classifier never sees a note score that saw its own label)."""
@@ -355,13 +361,26 @@ class ScoringChain:
         rows = np.flatnonzero(train)
         scores = np.zeros(len(texts))
         blank = self._blank_note_model()
+        self.note_model = clone(blank).fit(texts[rows], y[rows])
+        rest = np.flatnonzero(~train)
+        if self.config.text_folds == "style":
+            # One text model per writing-style cluster, fitted without it: training notes get
+            # their out-of-fold score from it, and so do the other rows (validation), so that
+            # calibration and thresholds are placed on scores of notes in a style the text
+            # model never saw, as a new force's export will be.
+            styles = writing_style_clusters(prepared.incidents["notes"], train)
+            info["writing_style_clusters"] = np.bincount(styles[rows]).tolist()
+            for style in np.unique(styles):
+                fit_rows = rows[styles[rows] != style]
+                model = clone(blank).fit(texts[fit_rows], y[fit_rows])
+                mine = np.flatnonzero(styles == style)
+                scores[mine] = model.predict_proba(texts[mine])[:, 1]
+            return scores
         if self.config.text_folds == "force":
             groups = prepared.incidents["force"].astype(str).to_numpy()
         for fit, held in GroupKFold(n_splits=5).split(rows, groups=groups[rows]):
             model = clone(blank).fit(texts[rows[fit]], y[rows[fit]])
             scores[rows[held]] = model.predict_proba(texts[rows[held]])[:, 1]
-        self.note_model = clone(blank).fit(texts[rows], y[rows])
-        rest = np.flatnonzero(~train)
         if len(rest):
             scores[rest] = self.note_model.predict_proba(texts[rest])[:, 1]
         return scores
@@ -778,6 +797,55 @@ def _describe(group: str, x: pd.Series) -> str:
     if group == "acts in this incident":
         return f"{int(x['acts_in_this_incident'])} acts"
     return ""
+
+
+_STYLE_CLUSTERS = 5
+_FIRST_PERSON = re.compile(r"\b(?:i|me|my)\b")
+_WORDS = re.compile(r"[A-Za-z']+")
+
+
+def writing_style_features(notes: pd.Series) -> np.ndarray:
+    """How a note is written, not what it says: length (words, sentences, words per sentence),
+    the share of capitals among letters, of sentences starting in lower case, of digits and
+    other symbols among characters, first-person words, quotation marks and line-noise such as
+    ``[`` and ``/``. No word of the note itself is kept."""
+    rows = []
+    for note in notes.fillna("").astype(str):
+        letters = sum(c.isalpha() for c in note) or 1
+        words = _WORDS.findall(note)
+        n_words = len(words) or 1
+        sentences = [p for p in SENTENCE_END.split(note) if p.strip()]
+        n_sent = len(sentences) or 1
+        rows.append(
+            [
+                math.log1p(len(words)),
+                math.log1p(n_sent),
+                math.log1p(len(words) / n_sent),
+                sum(c.isupper() for c in note) / letters,
+                sum(p.lstrip()[:1].islower() for p in sentences) / n_sent,
+                sum(c.isdigit() for c in note) / max(len(note), 1),
+                sum(not (c.isalnum() or c.isspace()) for c in note) / max(len(note), 1),
+                len(_FIRST_PERSON.findall(note.lower())) / n_words,
+                float('"' in note),
+                float("[" in note or "/" in note),
+            ]
+        )
+    return np.asarray(rows, dtype=float)
+
+
+def writing_style_clusters(notes: pd.Series, train: np.ndarray | None = None) -> np.ndarray:
+    """Each note's writing-style cluster: k-means on :func:`writing_style_features`, fitted on
+    the ``train`` notes (all when ``None``). Writing styles are not in an export, so they are
+    found, not read."""
+    from sklearn.cluster import KMeans
+
+    X = writing_style_features(notes)
+    if train is None:
+        train = np.ones(len(X), dtype=bool)
+    scaler = StandardScaler().fit(X[train])
+    kmeans = KMeans(n_clusters=_STYLE_CLUSTERS, n_init=4, random_state=0)
+    kmeans.fit(scaler.transform(X[train]))
+    return kmeans.predict(scaler.transform(X))
 
 
 def time_order(incidents: pd.DataFrame) -> np.ndarray:

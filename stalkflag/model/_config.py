@@ -104,10 +104,14 @@ class ModelConfig(_Strict):
     ranking (best recall at 0.80 precision 0.915 -> 0.931) and cut the real narratives flagged
     (8.7% -> 6.2%), at 0.007 of seen-style recall (``experiments/seed_spread.md``). The
     behaviour rules always read the whole note."""
-    text_folds: Literal["victim", "force"] = "victim"
+    text_folds: Literal["victim", "force", "style"] = "victim"
     """How the text model's out-of-fold scores (the classifier's training inputs) are made:
-    folds by linked victim, or by force, so the classifier learns from note scores of a text
-    model that never saw that force's writing (as on a new force's export)."""
+    folds by linked victim; by force, so the classifier learns from note scores of a text
+    model that never saw that force's writing (as on a new force's export); or by writing
+    style (``style``: clusters of how notes are written, found by k-means on length, case,
+    punctuation and person, not on words), where the validation notes are scored the same way,
+    so that calibration and thresholds are placed on notes in a style the text model never
+    saw."""
     labels: Literal["clean", "recorded", "recorded_cleanlab"] = "clean"
     """``clean``: the true label (synthetic truth, or auditors' decisions). ``recorded``: a
     pair counts as stalking if any of its incidents was recorded as stalking (noisy: recording
