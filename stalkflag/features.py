@@ -28,14 +28,14 @@ from stalkflag.text._pipeline import CONTEXT_BEHAVIOURS
 __all__ = ["ACTS", "ONLINE_BEHAVIOURS", "behaviour_matrix", "pattern_features"]
 
 ONLINE_BEHAVIOURS = frozenset({
-    "stalkflag.contact_calls.v1", "stalkflag.contact_messages.v1", "stalkflag.contact_after_block.v1",
+    "stalkflag.contact_calls.v2", "stalkflag.contact_messages.v2", "stalkflag.contact_after_block.v1",
     "stalkflag.monitoring_online.v1", "stalkflag.tracking_device.v1", "stalkflag.account_access.v1",
     "stalkflag.fake_profile.v1", "stalkflag.publishing.v1", "stalkflag.ordering_in_name.v1",
 })  # fmt: skip
 OFFLINE_BEHAVIOURS = frozenset({
-    "stalkflag.following.v1", "stalkflag.attending_home.v1", "stalkflag.attending_work.v1",
-    "stalkflag.loitering.v1", "stalkflag.watching.v1", "stalkflag.unwanted_gifts.v1",
-    "stalkflag.property_damage.v1",
+    "stalkflag.following.v2", "stalkflag.attending_home.v1", "stalkflag.attending_work.v1",
+    "stalkflag.loitering.v1", "stalkflag.watching.v2", "stalkflag.unwanted_gifts.v2",
+    "stalkflag.property_damage.v2",
 })  # fmt: skip
 ACTS: tuple[str, ...] = tuple(b for b in BEHAVIOURS if b not in CONTEXT_BEHAVIOURS)
 """Behaviours that are acts by someone (not context such as fear or separation)."""

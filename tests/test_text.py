@@ -187,6 +187,42 @@ def test_placeholders_replace_personal_data(nlp):
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "behaviour"),
+    [
+        ("THE FOLLOWING ARRESTED FOR LODGING.", "following"),
+        ("Officers were conducting follow-up enquiries.", "following"),
+        ("The body was found on the trail.", "following"),
+        ("Theft of a gold watch from the car.", "watching"),
+        ("Officers left a contact card.", "unwanted_gifts"),
+        ("Fraudulent use of his bank card.", "unwanted_gifts"),
+        ("Theft of gift cards in a phone scam.", "unwanted_gifts"),
+        ("A key safe is fitted by the door.", "property_damage"),
+        ("She reported her keys stolen.", "property_damage"),
+        ("Attempts to call went to voicemail.", "contact_calls"),
+        ("She asked to be contacted by email.", "contact_messages"),
+    ],
+)
+def test_words_used_for_something_else_are_not_behaviours(nlp, text, behaviour):
+    assert behaviour not in _found(nlp, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "behaviour"),
+    [
+        ("He followed her home.", "following"),
+        ("He trailed her to the gym.", "following"),
+        ("He was watching her house.", "watching"),
+        ("He left a card on her car.", "unwanted_gifts"),
+        ("He keyed her car.", "property_damage"),
+        ("He left five voicemails.", "contact_calls"),
+        ("He sent her emails all night.", "contact_messages"),
+    ],
+)
+def test_the_same_words_as_behaviours_still_count(nlp, text, behaviour):
+    assert any(m.counts for m in _found(nlp, text)[behaviour])
+
+
 def test_a_name_after_a_title_is_masked_in_upper_case_too(nlp):
     doc = nlp("THERE WAS ANOTHER ARGUMENT W/ MR PATEL. Mrs Okafor lives next door. MR said no.")
     assert mask_doc(doc) == (

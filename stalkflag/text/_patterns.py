@@ -15,9 +15,19 @@ relationship, groups of youths).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import catalogue
 
-__all__ = ["BEHAVIOURS", "CLOSE_TO_VICTIM", "KEYWORDS", "behaviour_patterns", "registry"]
+__all__ = [
+    "BEHAVIOURS",
+    "CLOSE_TO_VICTIM",
+    "KEYWORDS",
+    "VETOES",
+    "Veto",
+    "behaviour_patterns",
+    "registry",
+]
 
 registry = catalogue.create("stalkflag", "behaviours")
 """Registry of behaviour pattern functions, by versioned name."""
@@ -62,7 +72,7 @@ _PLACE = _any(
 _VICTIM_OBJ = _any("her", "him", "me", "victim", "them")
 
 
-@registry.register("stalkflag.following.v1")
+@registry.register("stalkflag.following.v2")
 def following() -> list[Pattern]:
     return [
         [_word("follow")],
@@ -73,7 +83,7 @@ def following() -> list[Pattern]:
     ]
 
 
-@registry.register("stalkflag.contact_calls.v1")
+@registry.register("stalkflag.contact_calls.v2")
 def contact_calls() -> list[Pattern]:
     return [
         [
@@ -87,7 +97,7 @@ def contact_calls() -> list[Pattern]:
     ]
 
 
-@registry.register("stalkflag.contact_messages.v1")
+@registry.register("stalkflag.contact_messages.v2")
 def contact_messages() -> list[Pattern]:
     return [
         [_word("message", "text", "email", "whatsapp", "dm")],
@@ -163,7 +173,7 @@ def loitering() -> list[Pattern]:
     ]
 
 
-@registry.register("stalkflag.watching.v1")
+@registry.register("stalkflag.watching.v2")
 def watching() -> list[Pattern]:
     return [
         [_word("watch", "spy", "stare", "stalk")],
@@ -255,7 +265,7 @@ def third_party_contact() -> list[Pattern]:
     ]
 
 
-@registry.register("stalkflag.unwanted_gifts.v1")
+@registry.register("stalkflag.unwanted_gifts.v2")
 def unwanted_gifts() -> list[Pattern]:
     return [
         [
@@ -275,7 +285,7 @@ def unwanted_gifts() -> list[Pattern]:
     ]
 
 
-@registry.register("stalkflag.property_damage.v1")
+@registry.register("stalkflag.property_damage.v2")
 def property_damage() -> list[Pattern]:
     return [
         [
@@ -284,8 +294,6 @@ def property_damage() -> list[Pattern]:
                 "scratch",
                 "smash",
                 "damage",
-                "key",
-                "keyed",
                 "pour",
                 "poured",
                 "break",
@@ -293,6 +301,8 @@ def property_damage() -> list[Pattern]:
             )
         ],
         [_any("tyres", "tyre", "windscreen")],
+        # v2: "keyed her car", not "a key safe", "a key holder" or "stole her keys"
+        [_any("keyed", "keying")],
     ]
 
 
@@ -437,6 +447,58 @@ def group_youths() -> list[Pattern]:
         [_any("group", "gang", "bunch"), _GAP, _any("youths", "teenagers", "kids", "lads", "boys")],
         [_any("youths", "teenagers")],
     ]
+
+
+@dataclass(frozen=True)
+class Veto:
+    """A context in which a match is not the behaviour: the match starts with one of ``words``
+    (its ``NORM``) and the word before it is in ``before`` or the word after it in ``after``."""
+
+    words: frozenset[str]
+    before: frozenset[str] = frozenset()
+    after: frozenset[str] = frozenset()
+
+
+def _forms(*stems: str) -> frozenset[str]:
+    return frozenset(f"{stem}{end}" for stem in stems for end in ("", "s", "ed", "ing", "es"))
+
+
+VETOES: dict[str, tuple[Veto, ...]] = {
+    # v2 of each: single words that real police narratives and incidental detail use for
+    # something else (experiments/realworld_flags.md, the incidental-bank test).
+    "stalkflag.following.v2": (
+        # "the following arrested", "follow-up investigation", "follow up enquiries"
+        Veto(_forms("follow"), before=frozenset({"the"}), after=frozenset({"-", "up"})),
+        Veto(frozenset({"trail", "trails"}), before=frozenset({"the", "a", "walking", "cycle"})),
+    ),
+    "stalkflag.watching.v2": (
+        # a wristwatch: "took a gold watch", "the theft of two watches"
+        Veto(
+            frozenset({"watch", "watches"}),
+            before=frozenset({"a", "two", "gold", "silver", "wrist", "smart", "designer"}),
+        ),
+    ),
+    "stalkflag.unwanted_gifts.v2": (
+        # "a contact card", "his bank card", "gift cards" bought in a phone scam
+        Veto(
+            frozenset({"card", "cards"}),
+            before=frozenset(
+                {"contact", "bank", "credit", "debit", "business", "gift", "sim", "id", "key"}
+                | {"payment", "oyster", "library", "membership", "blu", "access", "sd"}
+            ),
+        ),
+        Veto(frozenset({"gift", "gifts"}), after=frozenset({"card", "cards", "voucher"})),
+    ),
+    "stalkflag.contact_calls.v2": (
+        # "attempts to reach the caller went to voicemail"
+        Veto(frozenset({"voicemail", "voicemails"}), before=frozenset({"to"})),
+    ),
+    "stalkflag.contact_messages.v2": (
+        # "asked to be contacted by email"
+        Veto(frozenset({"email", "emails"}), before=frozenset({"by", "via"})),
+    ),
+}
+"""Contexts that cancel a match, by behaviour id (part of that id's version)."""
 
 
 BEHAVIOURS: tuple[str, ...] = tuple(sorted(registry.get_all()))

@@ -26,7 +26,7 @@ from spacy.symbols import NORM, ORTH
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from stalkflag.text._patterns import CLOSE_TO_VICTIM, KEYWORDS, behaviour_patterns
+from stalkflag.text._patterns import CLOSE_TO_VICTIM, KEYWORDS, VETOES, behaviour_patterns
 
 __all__ = ["TEXT_PIPELINE", "BehaviourMatch", "make_text_pipeline"]
 
@@ -279,6 +279,8 @@ class BehaviourMatcher:
         found = []
         for name, spans in by_behaviour.items():
             for span in filter_spans(spans):
+                if _vetoed(doc, span, name):
+                    continue
                 negated, hypothetical, actor = _qualify(doc, span)
                 found.append(
                     BehaviourMatch(
@@ -293,6 +295,16 @@ class BehaviourMatcher:
                 )
         doc._.behaviours = sorted(found, key=lambda m: (m.start_char, m.behaviour))
         return doc
+
+
+def _vetoed(doc: Doc, span: Span, behaviour: str) -> bool:
+    """Whether a context in :data:`VETOES` cancels the match ("the following arrested")."""
+    before = doc[span.start - 1].norm_ if span.start > 0 else ""
+    after = doc[span.end].norm_ if span.end < len(doc) else ""
+    return any(
+        span[0].norm_ in veto.words and (before in veto.before or after in veto.after)
+        for veto in VETOES.get(behaviour, ())
+    )
 
 
 _CLAUSE_BREAKS = frozenset({".", ";", ":", "!", "?", "-", "but", "and", ","})
