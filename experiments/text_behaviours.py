@@ -87,7 +87,7 @@ def main() -> None:
         tp = int((has & hit).sum())
         rows.append(
             {
-                "behaviour": f"stalkflag.{pattern}.v1",
+                "behaviour": next(b for b in BEHAVIOURS if b.split(".")[1] == pattern),
                 "incidents with the act": int(has.sum()),
                 "recall": tp / max(int(has.sum()), 1),
                 "precision": tp / max(int(hit.sum()), 1),
