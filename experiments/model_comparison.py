@@ -214,8 +214,11 @@ def main() -> None:
     candidates = {
         "stalkflag: boosted + rules + text model": ModelConfig(),
         "stalkflag: boosted + rules + text, all sentences": ModelConfig(note_sentences="all"),
-        "stalkflag: boosted + rules + text, TF-IDF pooled over sentences": ModelConfig(
-            text_model="sentences_lr"
+        "stalkflag: boosted + rules + text, one TF-IDF vector per note": ModelConfig(
+            text_model="hashing_lr"
+        ),
+        "stalkflag: boosted + rules + text, one vector per note, all sentences": ModelConfig(
+            text_model="hashing_lr", note_sentences="all"
         ),
         "stalkflag: boosted + rules only": ModelConfig(text_model="none"),
         "stalkflag: linear + rules + text model": ModelConfig(classifier="linear"),

@@ -37,22 +37,22 @@ GOAL_RECALL, GOAL_PRECISION = 0.90, 0.80
 TEXT_MODELS = {
     "hashing": (
         "hashing_lr (one vector per note), all sentences",
-        ModelConfig(note_sentences="all"),
+        ModelConfig(text_model="hashing_lr", note_sentences="all"),
     ),
     "sentences": (
         "sentences_lr (pooled over sentences), all sentences",
         ModelConfig(text_model="sentences_lr", note_sentences="all"),
     ),
     "hashing_people": (
-        "hashing_lr, sentences about people (chosen)",
-        ModelConfig(note_sentences="about_people"),
+        "hashing_lr, sentences about people",
+        ModelConfig(text_model="hashing_lr", note_sentences="about_people"),
     ),
     "hashing_people_style": (
         "hashing_lr, sentences about people, placed on unfamiliar styles",
-        ModelConfig(note_sentences="about_people", text_folds="style"),
+        ModelConfig(text_model="hashing_lr", note_sentences="about_people", text_folds="style"),
     ),
     "sentences_people": (
-        "sentences_lr, sentences about people",
+        "sentences_lr, sentences about people (chosen)",
         ModelConfig(text_model="sentences_lr", note_sentences="about_people"),
     ),
 }

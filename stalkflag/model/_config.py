@@ -87,23 +87,24 @@ class SplitConfig(_Strict):
 
 class ModelConfig(_Strict):
     classifier: Literal["boosted", "linear"] = "boosted"
-    text_model: Literal["hashing_lr", "sentences_lr", "minilm", "none"] = "hashing_lr"
+    text_model: Literal["hashing_lr", "sentences_lr", "minilm", "none"] = "sentences_lr"
     """A per-note text model whose out-of-fold score joins the pattern features:
-    ``hashing_lr`` (hashed word n-grams of the masked note, one TF-IDF vector per note,
-    logistic regression), ``sentences_lr`` (the same, TF-IDF per sentence pooled over the
-    note: padding with incidental detail dilutes it less, but it flags more real narratives,
-    see ``experiments/seed_spread.md``), ``minilm``
-    (sentence embeddings of the masked note, logistic regression; needs the optional
-    ``embeddings`` extra), or ``none`` (behaviour rules only)."""
+    ``sentences_lr`` (hashed word n-grams of the masked note, TF-IDF per sentence pooled over
+    the note, logistic regression: padding dilutes it less), ``hashing_lr`` (the same with one
+    TF-IDF vector per note), ``minilm`` (sentence embeddings of the masked note, logistic
+    regression; needs the optional ``embeddings`` extra), or ``none`` (behaviour rules only).
+    With ``note_sentences: about_people``, ``sentences_lr`` had the most recall at the flag on
+    unseen styles with both precisions at target, and the fewest real narratives flagged, over
+    three seeds (``experiments/seed_spread.md``)."""
     note_sentences: Literal["all", "about_people"] = "about_people"
     """Which sentences of a note the text model reads: ``about_people`` (those that refer to the
     suspect, the victim, people around them or the pair's history, or hold a behaviour match;
     see :mod:`stalkflag.text._sentences`), or ``all``. Sentences about no one (attendance, the
     weather, the premises) carry no evidence about the pair but their words are weighted all
-    the same: over three seeds, reading only sentences about people lifted the unseen styles'
-    ranking (best recall at 0.80 precision 0.915 -> 0.931) and cut the real narratives flagged
-    (8.7% -> 6.2%), at 0.007 of seen-style recall (``experiments/seed_spread.md``). The
-    behaviour rules always read the whole note."""
+    the same; reading only sentences about people cut the real narratives flagged (9.1% ->
+    3.7% with ``sentences_lr``) and kept unseen-style recall at the flag, at 0.014 of
+    seen-style recall, over three seeds (``experiments/seed_spread.md``). The behaviour rules
+    always read the whole note."""
     text_folds: Literal["victim", "force", "style"] = "victim"
     """How the text model's out-of-fold scores (the classifier's training inputs) are made:
     folds by linked victim; by force, so the classifier learns from note scores of a text
