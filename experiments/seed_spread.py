@@ -55,6 +55,14 @@ TEXT_MODELS = {
         "sentences_lr, sentences about people (chosen)",
         ModelConfig(text_model="sentences_lr", note_sentences="about_people"),
     ),
+    "sentences_people_C2": (
+        "sentences_lr, sentences about people, text C 2",
+        ModelConfig(text_model="sentences_lr", note_sentences="about_people", text_C=2.0),
+    ),
+    "sentences_people_C1": (
+        "sentences_lr, sentences about people, text C 1",
+        ModelConfig(text_model="sentences_lr", note_sentences="about_people", text_C=1.0),
+    ),
 }
 GUARDS = {
     "none": lambda X: np.ones(len(X), dtype=bool),

@@ -335,9 +335,10 @@ def prepared(chain, by_time):
 
 
 def test_the_text_model_reads_sentences_about_people_only_when_asked(chain, prepared):
-    about = copy.copy(chain)
+    about, whole = copy.copy(chain), copy.copy(chain)
     about.config = chain.config.model_copy(update={"note_sentences": "about_people"})
-    every = chain._note_inputs(prepared)
+    whole.config = chain.config.model_copy(update={"note_sentences": "all"})
+    every = whole._note_inputs(prepared)
     some = about._note_inputs(prepared)
     assert list(every) == prepared.masked
     shorter = [i for i in range(len(every)) if some[i] != every[i]]
