@@ -258,6 +258,11 @@ def test_writing_style_clusters_find_the_synthetic_styles(synth_small):
     assert writing_style_features(pd.Series(["He followed her. She is scared."])).shape == (1, 10)
 
 
+def test_writing_style_folds_on_too_few_notes_is_a_clear_error():
+    with pytest.raises(ConfigError, match="at least 100"):
+        writing_style_clusters(pd.Series(["He followed her."] * 30))
+
+
 def test_ece_is_zero_when_every_bin_is_calibrated():
     p = np.array([0.25] * 4 + [0.75] * 4 + [0.05] * 20)
     y = np.array([1, 0, 0, 0] + [1, 1, 1, 0] + [1] + [0] * 19)

@@ -842,6 +842,13 @@ def writing_style_clusters(notes: pd.Series, train: np.ndarray | None = None) ->
     X = writing_style_features(notes)
     if train is None:
         train = np.ones(len(X), dtype=bool)
+    if int(np.sum(train)) < 20 * _STYLE_CLUSTERS:
+        raise ConfigError(
+            f"model.text_folds=style finds {_STYLE_CLUSTERS} writing styles among the training "
+            f"notes and needs at least {20 * _STYLE_CLUSTERS} of them; this run has "
+            f"{int(np.sum(train))}. Use model.text_folds=victim.",
+            code="C046",
+        )
     scaler = StandardScaler().fit(X[train])
     kmeans = KMeans(n_clusters=_STYLE_CLUSTERS, n_init=4, random_state=0)
     kmeans.fit(scaler.transform(X[train]))
