@@ -92,7 +92,7 @@ def main() -> None:
     parser.add_argument("--n-unseen", type=int, default=15_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[31, 57, 73])
     parser.add_argument(
-        "--models", nargs="+", choices=list(TEXT_MODELS), default=["hashing", "sentences"]
+        "--models", nargs="+", choices=list(TEXT_MODELS), default=["sentences_people", "hashing"]
     )
     parser.add_argument("--guards", nargs="+", choices=list(GUARDS), default=["none"])
     parser.add_argument("--out", type=Path, default=None)
@@ -112,8 +112,8 @@ def main() -> None:
             "seen test": _view(prepared, y, np.flatnonzero(test)),
             "unseen": _view(unseen, unseen_y, np.arange(len(unseen_y))),
         }
-        # The real narratives, linked with this seed's linkage model and read once for both
-        # text models (as scoring them with the chain would).
+        # The real narratives, linked with this seed's linkage model and read once for every
+        # text model (as scoring them with the chain would).
         real_prepared, _ = prepare(
             real,
             linkage_model=data["linkage_model"],
@@ -137,18 +137,19 @@ def main() -> None:
                 unseen_scores = np.where(rule(X_unseen), unseen_raw, 0.0)
                 real_scores = np.where(rule(X_real), real_raw, 0.0)
                 val = _open_pairs(views["valid"], seen_scores[np.flatnonzero(valid)])
-                cuts = {
-                    f"z={z:g}": threshold_at_precision(
-                        val["y"].to_numpy(), val["score"].to_numpy(), GOAL_PRECISION, z=z
-                    )
-                    for z in (decision.precision_z, 0.0)
-                }
                 if config.text_folds == "style":
                     # Placed by the chain on validation notes scored by style-held-out text
                     # models, which these (full-model) validation scores are not.
                     if guard != "none":
                         continue
                     cuts = {f"z={decision.precision_z:g}": chain.flag_threshold}
+                else:
+                    cuts = {
+                        f"z={z:g}": threshold_at_precision(
+                            val["y"].to_numpy(), val["score"].to_numpy(), GOAL_PRECISION, z=z
+                        )
+                        for z in (decision.precision_z, 0.0)
+                    }
                 sets = {
                     "seen test": _open_pairs(views["seen test"], seen_scores[np.flatnonzero(test)]),
                     "unseen": _open_pairs(views["unseen"], unseen_scores),

@@ -66,6 +66,11 @@ def _realworld_texts() -> list[str]:
     return [t for t in texts if t and t.strip() and t.strip().upper() != "NA"]
 
 
+def _registered(pattern: str) -> str:
+    """The versioned id under which a behaviour's patterns are registered now."""
+    return next(b for b in BEHAVIOURS if b.split(".")[1] == pattern)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000)
@@ -87,7 +92,7 @@ def main() -> None:
         tp = int((has & hit).sum())
         rows.append(
             {
-                "behaviour": next(b for b in BEHAVIOURS if b.split(".")[1] == pattern),
+                "behaviour": _registered(pattern),
                 "incidents with the act": int(has.sum()),
                 "recall": tp / max(int(has.sum()), 1),
                 "precision": tp / max(int(hit.sum()), 1),
@@ -111,7 +116,7 @@ def main() -> None:
         tp = int((has & hit).sum())
         context_rows.append(
             {
-                "behaviour": next(b for b in BEHAVIOURS if b.split(".")[1] == pattern),
+                "behaviour": _registered(pattern),
                 "incidents with the look-alike": int(has.sum()),
                 "recall": tp / max(int(has.sum()), 1),
                 "precision": tp / max(int(hit.sum()), 1),

@@ -23,6 +23,7 @@ from stalkflag.text._pipeline import (
     THIRD_REFS,
     VICTIM_REFS,
     BehaviourMatch,
+    _deletes,
 )
 
 __all__ = ["COURSE_WORDS", "PERSON_REFS", "SENTENCE_END", "about_people", "sentence_spans"]
@@ -70,7 +71,7 @@ def _slips(word: str) -> set[str]:
     another word ("mother" -> "other")."""
     out = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
     if len(word) >= 7:
-        out |= {word[:i] + word[i + 1 :] for i in range(len(word))}
+        out |= _deletes(word)
     return out - {word}
 
 
