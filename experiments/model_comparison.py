@@ -62,6 +62,8 @@ COLUMNS = {
     "pattern_recall": "recall (misrecorded pairs)",
     "pattern_precision": "precision",
     "pattern_false_alarms": "false alarms",
+    "true_pattern_recall": "recall (misrecorded courses of conduct)",
+    "true_patterns_split": "courses split by linkage",
     "pattern_ece": "pair ECE",
     "incident_pr_auc": "incident PR-AUC",
     "incident_recall": "incident recall",
@@ -109,9 +111,14 @@ def prepared_sets(
     return out
 
 
-def _view(prepared: Prepared, y: np.ndarray, rows: np.ndarray) -> dict:
+def _view(
+    prepared: Prepared, y: np.ndarray, rows: np.ndarray, truth: pd.DataFrame | None = None
+) -> dict:
+    """One held-out set's rows, with each incident's true course of conduct when ``truth``
+    (aligned with ``prepared``) is given."""
     part = prepared.subset(rows)
     return {
+        "pattern": None if truth is None else truth["pattern_id"].to_numpy()[rows],
         "y": y[rows],
         "pair": part.links["pair_id"].to_numpy(),
         "recorded": part.incidents["recorded_category"].eq("stalking").to_numpy(),
@@ -124,12 +131,12 @@ def _view(prepared: Prepared, y: np.ndarray, rows: np.ndarray) -> dict:
 def _measure(view: dict, scores: np.ndarray, threshold: float) -> dict:
     m = evaluate_scores(
         view["y"], scores, pair=view["pair"], recorded_stalking=view["recorded"],
-        order_key=view["key"], flag_threshold=threshold,
+        order_key=view["key"], flag_threshold=threshold, true_pattern=view["pattern"],
     )  # fmt: skip
     pairs = pairs_of(view["pair"], view["y"], scores, view["recorded"], view["key"])
     open_ = pairs[~pairs["recorded"].astype(bool)]
     best = best_operating_point(open_["y"], open_["score"], precision=0.80)["recall"]
-    return {label: m[key] for key, label in COLUMNS.items()} | {
+    return {label: m.get(key, float("nan")) for key, label in COLUMNS.items()} | {
         "best recall at precision 0.80": best
     }
 
@@ -172,8 +179,10 @@ def main() -> None:
     groups = prepared.links["victim_person_id"].to_numpy()
     train, valid, test = split_groups(groups, seed=0, valid_fraction=0.2, test_fraction=0.2)
     views = {
-        "test, seen styles": _view(prepared, y, np.flatnonzero(test)),
-        "unseen styles": _view(unseen, unseen_set.y, np.arange(len(unseen_set.y))),
+        "test, seen styles": _view(prepared, y, np.flatnonzero(test), main_set.truth),
+        "unseen styles": _view(
+            unseen, unseen_set.y, np.arange(len(unseen_set.y)), unseen_set.truth
+        ),
     }
     valid_view = _view(prepared, y, np.flatnonzero(valid))
     rows: list[dict] = []

@@ -28,12 +28,15 @@ from stalkflag.model._card import precision_at_base_rate
 from stalkflag.model._chain import (
     SentencePooledTfidf,
     _hashing,
+    _sentence_max,
+    behaviour_tokens,
+    word_dropout,
     threshold_at_precision,
     threshold_at_recall,
     writing_style_clusters,
     writing_style_features,
 )
-from stalkflag.model._evaluate import best_operating_point, ece
+from stalkflag.model._evaluate import best_operating_point, ece, true_pattern_recall
 from stalkflag.model._train import split_groups
 from tests.conftest import PROJECT
 
@@ -263,6 +266,21 @@ def test_writing_style_folds_on_too_few_notes_is_a_clear_error():
         writing_style_clusters(pd.Series(["He followed her."] * 30))
 
 
+def test_a_course_of_conduct_split_by_linkage_counts_once_and_is_found_by_any_piece():
+    # A: stalking, split over pairs p1 and p2, only p2 flagged -> found (split).
+    # B: stalking, one pair, not flagged -> missed. C: stalking but recorded as such -> not
+    # counted. D: not stalking, flagged -> not counted (precision is over pairs).
+    got = true_pattern_recall(
+        pattern=np.array(["A", "A", "B", "C", "D"]),
+        y=np.array([1, 1, 1, 1, 0]),
+        flagged=np.array([False, True, False, True, True]),
+        recorded_stalking=np.array([False, False, False, True, False]),
+        pair=np.array(["p1", "p2", "p3", "p4", "p5"]),
+    )
+    assert got == {"true_pattern_recall": 0.5, "n_true_stalking_patterns": 2,
+                   "true_patterns_split": 0.5}  # fmt: skip
+
+
 def test_ece_is_zero_when_every_bin_is_calibrated():
     p = np.array([0.25] * 4 + [0.75] * 4 + [0.05] * 20)
     y = np.array([1, 0, 0, 0] + [1, 1, 1, 0] + [1] + [0] * 19)
@@ -315,6 +333,48 @@ def test_padding_costs_the_same_whatever_the_padding_sentence_length():
     whole = TfidfTransformer(sublinear_tf=True).fit(_hashing().transform(_NOTES))
     c, d = whole.transform(_hashing().transform([short, long])).toarray()
     assert (d[evidence] < 0.6 * c[evidence]).all()
+
+
+def test_word_dropout_drops_about_p_of_the_words_and_keeps_every_sentence_end():
+    notes = np.array([" ".join(f"w{i}." if i % 5 == 4 else f"w{i}" for i in range(50))] * 40)
+    dropped = word_dropout(notes, 0.3, seed=1)
+    kept = np.mean([len([w for w in d.split() if w != "."]) / 50 for d in dropped])
+    assert 0.65 < kept < 0.75
+    assert all(d.count(".") == 10 for d in dropped)
+    assert list(word_dropout(notes, 0.3, seed=1)) == list(dropped)  # seeded
+    assert list(word_dropout(notes, 0.0, seed=1)) == list(notes)
+
+
+def test_behaviour_tokens_name_each_match_and_whether_it_counts():
+    from stalkflag.text import BehaviourMatch
+
+    matches = (
+        BehaviourMatch("stalkflag.following.v2", 0, 8, "followed", False, False, "suspect"),
+        BehaviourMatch("stalkflag.following.v2", 20, 29, "following", True, False, "suspect"),
+    )
+    assert behaviour_tokens(matches) == "bhv_following bhv_following_not"
+    assert behaviour_tokens(()) == ""
+
+
+def test_sentence_score_is_the_most_telling_sentence_whatever_the_padding():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    sentences = ["He followed her home.", "He waited by her car.", "Music was loud.", "Dry."]
+    model = make_pipeline(_hashing(), TfidfTransformer(), LogisticRegression()).fit(
+        sentences * 5, [1, 1, 0, 0] * 5
+    )
+    alone = _sentence_max(model, np.array(["He followed her home."], dtype=object))
+    padded = " ".join(["He followed her home."] + ["Music was loud. Dry."] * 6)
+    both = _sentence_max(model, np.array([padded, "Music was loud. Dry."], dtype=object))
+    assert alone[0] > 0.5 > both[1]
+    np.testing.assert_allclose(both[0], alone[0], atol=1e-12)
+
+
+def test_sentence_score_needs_a_text_model_that_reads_words():
+    with pytest.raises(ConfigError) as info:
+        load_config(CONFIG, ["model.sentence_score=true", "model.text_model=minilm"])
+    assert "sentence_score" in info.value.message
 
 
 # -- the session-trained model -----------------------------------------------------------------
@@ -759,7 +819,12 @@ def test_mlflow_run_has_params_metrics_tags_and_artifacts(trained, logged, tmp_p
     assert run.data.params["model.classifier"] == "boosted"
     assert run.data.params["data.synthetic.n_incidents"] == "3000"
     metrics = run.data.metrics
-    for name in ("test_pattern_pr_auc", "unseen_styles_pattern_recall", "val_pattern_pr_auc"):
+    for name in (
+        "test_pattern_pr_auc",
+        "unseen_styles_pattern_recall",
+        "unseen_styles_true_pattern_recall",
+        "val_pattern_pr_auc",
+    ):
         assert name in metrics
     assert metrics["test_pattern_pr_auc"] == pytest.approx(
         trained.held_out["test"].metrics["pattern_pr_auc"]

@@ -16,6 +16,8 @@ _HEADLINE = [
     ("pattern_recall", "recall, misrecorded stalking pairs"),
     ("pattern_precision", "precision at that recall"),
     ("pattern_false_alarms", "false alarms (pairs)"),
+    ("true_pattern_recall", "recall, misrecorded courses of conduct (each once)"),
+    ("true_patterns_split", "courses of conduct split by linkage"),
     ("pattern_ece", "calibration error (pairs, latest score)"),
     ("incident_pr_auc", "incident PR-AUC"),
     ("incident_recall", "incident recall"),
@@ -169,6 +171,9 @@ def model_card(
         "",
         "Population: incidents and pairs **not recorded as stalking** (what stalkflag exists to find). A pair is",
         "flagged when any of its incidents is. Keyword search = notes containing stalk, follow or watching.",
+        "Pairs are what linkage made of the export; a course of conduct (the synthetic truth's pattern) that",
+        "linkage split over several pairs counts once in the courses-of-conduct recall, found when any of",
+        "its pairs is flagged, and once per piece in the pairs' recall.",
         "",
     ]
     table = pd.DataFrame(
@@ -180,7 +185,7 @@ def model_card(
     keywords = pd.DataFrame(
         {
             f"keywords, {name.replace('_', ' ')}": {
-                label: _fmt(h.metrics.get(f"keywords_{key}")) for key, label in _HEADLINE[:9]
+                label: _fmt(h.metrics.get(f"keywords_{key}")) for key, label in _HEADLINE[:11]
             }
             for name, h in held.items()
         }

@@ -56,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 FORMAT = "stalkflag-chain/1"
 NOTE_SCORE = "note_text_score"
+SENTENCE_SCORE = "sentence_text_score"
 _TRUSTED_TYPES = [
     "numpy.arcsinh",
     "sklearn._loss.link.LogitLink",
@@ -84,7 +85,7 @@ def feature_group(name: str) -> str:
         return "recorded categories so far"
     if name in {"suspect_from_fields", "suspect_unknown"}:
         return "how the suspect was linked"
-    if name.endswith(NOTE_SCORE):
+    if name.endswith((NOTE_SCORE, SENTENCE_SCORE)):
         return "wording of the notes (text model)"
     if name == "suspect_other_victims":
         return "suspect's other victims"
@@ -200,10 +201,58 @@ def _note_words(incidents: pd.DataFrame) -> np.ndarray:
     return incidents["notes"].fillna("").str.split().str.len().to_numpy()
 
 
-def _hashing() -> HashingVectorizer:
-    """Hashed word 1-2-grams: no vocabulary is stored, so no word of the training notes (a
-    name the masking missed, say) can be read back out of the model."""
-    return HashingVectorizer(ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm=None)
+def _hashing(ngrams: int = 2) -> HashingVectorizer:
+    """Hashed word n-grams (1 to ``ngrams`` words): no vocabulary is stored, so no word of the
+    training notes (a name the masking missed, say) can be read back out of the model."""
+    return HashingVectorizer(
+        ngram_range=(1, ngrams), n_features=2**18, alternate_sign=False, norm=None
+    )
+
+
+_TOKEN = re.compile(r"\S+")
+
+
+def word_dropout(texts: np.ndarray, p: float, *, seed: int = 0) -> np.ndarray:
+    """Each text with each white-space word dropped with probability ``p`` (sentence ends are
+    kept: a dropped word's ``.``, ``!`` or ``?`` stays, so sentences still split)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for text in texts:
+        words = _TOKEN.findall(str(text))
+        keep = rng.random(len(words)) >= p
+        out.append(
+            " ".join(
+                w if k else w[-1]
+                for w, k in zip(words, keep, strict=True)
+                if k or w[-1] in ".!?"
+            )
+        )
+    return np.array(out, dtype=object)
+
+
+def _note_probability(model, texts: np.ndarray) -> np.ndarray:
+    return model.predict_proba(texts)[:, 1]
+
+
+def _sentence_max(model, texts: np.ndarray) -> np.ndarray:
+    """Each note's highest sentence probability under the sentence model: a note padded with
+    sentences that are evidence of nothing scores as its most telling sentence does."""
+    sentences, owner = SentencePooledTfidf._sentences(texts)
+    probability = model.predict_proba(sentences)[:, 1]
+    out = np.zeros(len(texts))
+    np.maximum.at(out, owner, probability)
+    return out
+
+
+def behaviour_tokens(matches) -> str:
+    """The behaviour rules' matches of a note as words for the text model, one per match:
+    ``bhv_following`` when it counts, ``bhv_following_not`` when it does not (negated,
+    hypothetical, or the victim's own act). The same words whatever the note's style."""
+    words = []
+    for match in matches:
+        name = match.behaviour.split(".")[1]
+        words.append(f"bhv_{name}" if match.counts else f"bhv_{name}_not")
+    return " ".join(words)
 
 
 class SentencePooledTfidf(TransformerMixin, BaseEstimator):
@@ -223,8 +272,9 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
         power: 0 sums the sentences, 1 averages them.
     """
 
-    def __init__(self, power: float = 0.5):
+    def __init__(self, power: float = 0.5, ngrams: int = 2):
         self.power = power
+        self.ngrams = ngrams
 
     @staticmethod
     def _sentences(notes) -> tuple[list[str], np.ndarray]:
@@ -238,12 +288,14 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         sentences, _ = self._sentences(X)
-        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(_hashing().transform(sentences))
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
+            _hashing(self.ngrams).transform(sentences)
+        )
         return self
 
     def transform(self, X):
         sentences, owner = self._sentences(X)
-        vectors = self.tfidf_.transform(_hashing().transform(sentences))
+        vectors = self.tfidf_.transform(_hashing(self.ngrams).transform(sentences))
         n_notes = len(X)
         counts = np.bincount(owner, minlength=n_notes).astype(float)
         pool = sp.csr_matrix(
@@ -253,14 +305,14 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
         return (pool @ vectors).tocsr()
 
 
-def _note_model(C: float = 4.0, pooling: str = "note") -> Pipeline:
+def _note_model(C: float = 4.0, pooling: str = "note", ngrams: int = 2) -> Pipeline:
     """The per-note text model: TF-IDF of hashed word 1-2-grams of the masked note, pooled
     over its sentences (``sentences``) or over the whole note (``note``), and logistic
     regression."""
     vectors = (
-        [SentencePooledTfidf(power=0.5)]
+        [SentencePooledTfidf(power=0.5, ngrams=ngrams)]
         if pooling == "sentences"
-        else [_hashing(), TfidfTransformer(sublinear_tf=True)]
+        else [_hashing(ngrams), TfidfTransformer(sublinear_tf=True)]
     )
     return make_pipeline(*vectors, LogisticRegression(C=C, solver="liblinear"))
 
@@ -277,6 +329,7 @@ class ScoringChain:
         behaviours: The behaviour catalogue ids it was fitted with.
         feature_names: The classifier's input columns, in order.
         note_model: The per-note text model, or ``None``.
+        sentence_model: The per-sentence text model (``config.sentence_score``), or ``None``.
         calibrated: The classifier with its calibration.
         flag_threshold: Scores at or above it are flagged.
         review_threshold: Scores at or above it (and below the flag) go to review.
@@ -291,6 +344,7 @@ class ScoringChain:
     behaviours: tuple[str, ...] = BEHAVIOURS
     feature_names: tuple[str, ...] = ()
     note_model: Pipeline | None = None
+    sentence_model: Pipeline | None = None
     calibrated: CalibratedClassifierCV | None = None
     flag_threshold: float = math.inf
     review_threshold: float = math.inf
@@ -354,14 +408,12 @@ class ScoringChain:
         train: np.ndarray,
         groups: np.ndarray,
         info: dict[str, Any],
-    ) -> np.ndarray:
-        """Fit the note model on training notes; return every row's note score, out-of-fold
-        for training rows (so the classifier never sees a note score that saw its own label)."""
+    ) -> dict[str, np.ndarray]:
+        """Fit the text model(s) on training notes; return every row's score from each (by
+        feature name), out-of-fold for training rows (so the classifier never sees a text
+        score that saw its own label)."""
         texts = self._note_inputs(prepared)
         rows = np.flatnonzero(train)
-        scores = np.zeros(len(texts))
-        blank = self._blank_note_model()
-        self.note_model = clone(blank).fit(texts[rows], y[rows])
         rest = np.flatnonzero(~train)
         if self.config.text_folds == "style":
             # One text model per writing-style cluster, fitted without it: training notes get
@@ -370,30 +422,78 @@ class ScoringChain:
             # model never saw, as a new force's export will be.
             styles = writing_style_clusters(prepared.incidents["notes"], train)
             info["writing_style_clusters"] = np.bincount(styles[rows]).tolist()
-            for style in np.unique(styles):
-                fit_rows = rows[styles[rows] != style]
-                model = clone(blank).fit(texts[fit_rows], y[fit_rows])
-                mine = np.flatnonzero(styles == style)
-                scores[mine] = model.predict_proba(texts[mine])[:, 1]
-            return scores
-        if self.config.text_folds == "force":
-            groups = prepared.incidents["force"].astype(str).to_numpy()
-        for fit, held in GroupKFold(n_splits=5).split(rows, groups=groups[rows]):
-            model = clone(blank).fit(texts[rows[fit]], y[rows[fit]])
-            scores[rows[held]] = model.predict_proba(texts[rows[held]])[:, 1]
-        if len(rest):
-            scores[rest] = self.note_model.predict_proba(texts[rest])[:, 1]
-        return scores
+            folds = [
+                (rows[styles[rows] != style], np.flatnonzero(styles == style))
+                for style in np.unique(styles)
+            ]
+            rest = rest[:0]
+        else:
+            if self.config.text_folds == "force":
+                groups = prepared.incidents["force"].astype(str).to_numpy()
+            folds = [
+                (rows[fit], rows[held])
+                for fit, held in GroupKFold(n_splits=5).split(rows, groups=groups[rows])
+            ]
+        views = {NOTE_SCORE: (self._fit_text, _note_probability)}
+        if self.config.sentence_score:
+            views[SENTENCE_SCORE] = (self._fit_sentences, _sentence_max)
+        out: dict[str, np.ndarray] = {}
+        for column, (fit, predict) in views.items():
+            full = fit(texts[rows], y[rows])
+            scores = np.zeros(len(texts))
+            for fit_rows, held_rows in folds:
+                scores[held_rows] = predict(fit(texts[fit_rows], y[fit_rows]), texts[held_rows])
+            if len(rest):
+                scores[rest] = predict(full, texts[rest])
+            out[column] = scores
+            if column == NOTE_SCORE:
+                self.note_model = full
+            else:
+                self.sentence_model = full
+        return out
+
+    def _fit_sentences(self, texts: np.ndarray, y: np.ndarray) -> Pipeline:
+        """Fit the sentence model: each sentence of a training note, labelled with its note's
+        label (most sentences of a stalking note say nothing of it, so the model learns which
+        words make a sentence evidence, and padding words weigh nothing either way)."""
+        sentences, owner = SentencePooledTfidf._sentences(texts)
+        model = make_pipeline(
+            _hashing(self.config.text_ngrams),
+            TfidfTransformer(sublinear_tf=True),
+            LogisticRegression(C=self.config.text_C, solver="liblinear"),
+        )
+        return model.fit(sentences, np.asarray(y)[owner])
+
+    def _fit_text(self, texts: np.ndarray, y: np.ndarray):
+        """Fit a copy of the text model; with ``text_dropout`` p, on the notes plus one copy of
+        each with every word dropped with probability p (seeded), so that no few words carry
+        a note's score and a note missing some familiar words still scores on the rest."""
+        p = self.config.text_dropout
+        if p > 0 and self.config.text_model != "minilm":
+            texts = np.concatenate([texts, word_dropout(texts, p, seed=len(texts))])
+            y = np.concatenate([y, y])
+        return clone(self._blank_note_model()).fit(texts, y)
 
     def _blank_note_model(self):
         if self.config.text_model == "minilm":
             return LogisticRegression(C=self.config.text_C, max_iter=2000)
         pooling = "note" if self.config.text_model == "hashing_lr" else "sentences"
-        return _note_model(self.config.text_C, pooling)
+        return _note_model(self.config.text_C, pooling, self.config.text_ngrams)
 
     def _note_inputs(self, prepared: Prepared) -> np.ndarray:
         if self.config.text_model == "minilm":
             return prepared.note_embeddings()
+        texts = self._note_texts(prepared)
+        if self.config.behaviour_tokens:
+            # One more sentence: the note's behaviour matches, in words no style changes.
+            tags = [behaviour_tokens(m) for m in prepared.matches]
+            texts = np.array(
+                [f"{t} {tag}." if tag else t for t, tag in zip(texts, tags, strict=True)],
+                dtype=object,
+            )
+        return texts
+
+    def _note_texts(self, prepared: Prepared) -> np.ndarray:
         if self.config.note_sentences == "about_people":
             notes = prepared.incidents["notes"].fillna("").astype(str).tolist()
             return np.array(
@@ -477,8 +577,10 @@ class ScoringChain:
                 self.review_threshold,
             )
 
-    def _features(self, prepared: Prepared, note_scores: np.ndarray | None) -> pd.DataFrame:
-        extra = None if note_scores is None else pd.DataFrame({NOTE_SCORE: note_scores})
+    def _features(
+        self, prepared: Prepared, note_scores: dict[str, np.ndarray] | None
+    ) -> pd.DataFrame:
+        extra = None if note_scores is None else pd.DataFrame(note_scores)
         X = pattern_features(prepared.incidents, prepared.links, prepared.behaviours, extra)
         if self.config.labels != "clean":
             # The noisy label is made from the recorded category; it must not also be an input.
@@ -513,7 +615,10 @@ class ScoringChain:
         """The classifier's inputs for prepared incidents."""
         note_scores = None
         if self.note_model is not None:
-            note_scores = self.note_model.predict_proba(self._note_inputs(prepared))[:, 1]
+            texts = self._note_inputs(prepared)
+            note_scores = {NOTE_SCORE: _note_probability(self.note_model, texts)}
+            if self.sentence_model is not None:
+                note_scores[SENTENCE_SCORE] = _sentence_max(self.sentence_model, texts)
         return self._features(prepared, note_scores)
 
     def predict_proba(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
@@ -665,7 +770,11 @@ class ScoringChain:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         sio.dump(
-            {"note_model": self.note_model, "calibrated": self.calibrated},
+            {
+                "note_model": self.note_model,
+                "sentence_model": self.sentence_model,
+                "calibrated": self.calibrated,
+            },
             folder / "estimators.skops",
         )
         (folder / "linkage_model.json").write_text(json.dumps(self.linkage_model), encoding="utf-8")
@@ -734,6 +843,7 @@ class ScoringChain:
             behaviours=tuple(meta["behaviours"]),
             feature_names=tuple(meta["feature_names"]),
             note_model=estimators["note_model"],
+            sentence_model=estimators.get("sentence_model"),
             calibrated=estimators["calibrated"],
             flag_threshold=float(meta["flag_threshold"]),
             review_threshold=float(meta["review_threshold"]),

@@ -128,6 +128,26 @@ class ModelConfig(_Strict):
     """Linear classifier only: inverse regularisation strength."""
     text_C: float = Field(default=4.0, gt=0)
     """The text model's inverse regularisation strength (logistic regression)."""
+    text_ngrams: int = Field(default=2, ge=1, le=3)
+    """Word n-grams the text model reads, from single words up to this many."""
+    text_dropout: float = Field(default=0.0, ge=0, lt=1)
+    """Fit the text model on each training note and one copy with every word dropped with this
+    probability (0: no copies)."""
+    sentence_score: bool = False
+    """A second text score: the highest probability any one of the note's sentences gets from
+    a model fitted on single sentences (each labelled with its note's label)."""
+    behaviour_tokens: bool = False
+    """Give the text model the note's behaviour matches as words (``bhv_following``,
+    ``bhv_following_not`` when negated, hypothetical or the victim's), whatever the style."""
+
+
+    @model_validator(mode="after")
+    def _sentence_score_needs_words(self) -> ModelConfig:
+        if self.sentence_score and self.text_model in {"minilm", "none"}:
+            raise ValueError(
+                f"model.sentence_score needs a text model that reads words, not {self.text_model!r}"
+            )
+        return self
 
 
 class DecisionConfig(_Strict):

@@ -99,8 +99,13 @@ def evaluate_scores(
     order_key: np.ndarray,
     flag_threshold: float,
     review_threshold: float | None = None,
+    true_pattern: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Every headline figure for one scorer on one held-out set.
+
+    ``pattern_*`` figures are over linked pairs (what linkage made of the export, and what an
+    auditor reviews); with ``true_pattern`` (synthetic truth) ``true_pattern_recall`` is over
+    the courses of conduct themselves (:func:`true_pattern_recall`).
 
     Args:
         y: True label of each incident (1 = part of a stalking course of conduct).
@@ -110,6 +115,7 @@ def evaluate_scores(
         order_key: Sorts a pair's incidents in time.
         flag_threshold: Scores at or above it are flagged.
         review_threshold: Scores at or above it go to review (when the scorer has a band).
+        true_pattern: The true course of conduct of each incident, when known.
     """
     y = np.asarray(y).astype(int)
     scores = np.asarray(scores, dtype=float)
@@ -131,6 +137,11 @@ def evaluate_scores(
     out["pattern_ece"] = ece(op["y"].to_numpy(), op["latest"].to_numpy())
     out["n_pairs"] = len(op)
     out["n_stalking_pairs"] = int(op["y"].sum())
+    if true_pattern is not None:
+        found = true_pattern_recall(
+            true_pattern, y, scores >= flag_threshold, recorded_stalking, pair
+        )
+        out |= found
     if review_threshold is not None:
         review = (op["score"] >= review_threshold) & (op["score"] < flag_threshold)
         clear = op["score"] < review_threshold
@@ -139,6 +150,49 @@ def evaluate_scores(
         out["missed_when_cleared"] = float(op["y"][clear].mean()) if clear.any() else float("nan")
         out["recall_flag_or_review"] = float((op["score"][op["y"] == 1] >= review_threshold).mean())
     return out
+
+
+def true_pattern_recall(
+    pattern: np.ndarray,
+    y: np.ndarray,
+    flagged: np.ndarray,
+    recorded_stalking: np.ndarray,
+    pair: np.ndarray,
+) -> dict[str, float]:
+    """Recall over true stalking courses of conduct none of whose incidents was recorded as
+    stalking: the share with at least one incident flagged.
+
+    A course of conduct that linkage split over several linked pairs counts once here, and is
+    found when any of its pairs is flagged; over linked pairs (``pattern_recall``) each piece
+    counts, and must be flagged, on its own.
+
+    Returns:
+        ``true_pattern_recall``, ``n_true_stalking_patterns`` and
+        ``true_patterns_split`` (the share of them whose incidents linkage put in more than one
+        pair).
+    """
+    frame = pd.DataFrame(
+        {
+            "pattern": np.asarray(pattern),
+            "y": np.asarray(y).astype(int),
+            "flagged": np.asarray(flagged).astype(bool),
+            "recorded": np.asarray(recorded_stalking).astype(bool),
+            "pair": np.asarray(pair),
+        }
+    )
+    per = frame.groupby("pattern", sort=False).agg(
+        y=("y", "max"), flagged=("flagged", "max"), recorded=("recorded", "max"),
+        pairs=("pair", "nunique"),
+    )  # fmt: skip
+    open_ = per[(per["y"] == 1) & ~per["recorded"]]
+    if not len(open_):
+        return {"true_pattern_recall": float("nan"), "n_true_stalking_patterns": 0,
+                "true_patterns_split": float("nan")}  # fmt: skip
+    return {
+        "true_pattern_recall": float(open_["flagged"].mean()),
+        "n_true_stalking_patterns": len(open_),
+        "true_patterns_split": float((open_["pairs"] > 1).mean()),
+    }
 
 
 def truth_groups(pair: np.ndarray, order_key: np.ndarray, truth: pd.DataFrame) -> pd.DataFrame:

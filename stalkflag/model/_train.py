@@ -207,6 +207,7 @@ def _held_out(
     recorded = part.incidents["recorded_category"].eq("stalking").to_numpy()
     pair = part.links["pair_id"].to_numpy()
     key = time_order(part.incidents)
+    true_pattern = None if truth is None else truth["pattern_id"].to_numpy()[rows]
     metrics = evaluate_scores(
         yy,
         s,
@@ -215,6 +216,7 @@ def _held_out(
         order_key=key,
         flag_threshold=chain.flag_threshold,
         review_threshold=chain.review_threshold,
+        true_pattern=true_pattern,
     )
     keyword = part.incidents["notes"].fillna("").str.lower().str.contains(KEYWORDS).to_numpy()
     for k, v in evaluate_scores(
@@ -224,6 +226,7 @@ def _held_out(
         recorded_stalking=recorded,
         order_key=key,
         flag_threshold=0.5,
+        true_pattern=true_pattern,
     ).items():
         metrics[f"keywords_{k}"] = v
     pairs = pairs_of(pair, yy, s, recorded, key)
