@@ -30,9 +30,9 @@ from stalkflag.model._chain import (
     _hashing,
     _sentence_max,
     behaviour_tokens,
-    word_dropout,
     threshold_at_precision,
     threshold_at_recall,
+    word_dropout,
     writing_style_clusters,
     writing_style_features,
 )

@@ -222,9 +222,7 @@ def word_dropout(texts: np.ndarray, p: float, *, seed: int = 0) -> np.ndarray:
         keep = rng.random(len(words)) >= p
         out.append(
             " ".join(
-                w if k else w[-1]
-                for w, k in zip(words, keep, strict=True)
-                if k or w[-1] in ".!?"
+                w if k else w[-1] for w, k in zip(words, keep, strict=True) if k or w[-1] in ".!?"
             )
         )
     return np.array(out, dtype=object)

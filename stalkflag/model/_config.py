@@ -140,7 +140,6 @@ class ModelConfig(_Strict):
     """Give the text model the note's behaviour matches as words (``bhv_following``,
     ``bhv_following_not`` when negated, hypothetical or the victim's), whatever the style."""
 
-
     @model_validator(mode="after")
     def _sentence_score_needs_words(self) -> ModelConfig:
         if self.sentence_score and self.text_model in {"minilm", "none"}:
