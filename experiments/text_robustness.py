@@ -46,7 +46,7 @@ from model_comparison import _measure, _view, prepared_sets
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from stalkflag.model._chain import ScoringChain, SentencePooledTfidf
+from stalkflag.model._chain import NOTE_SCORE, ScoringChain, SentencePooledTfidf
 from stalkflag.model._config import DecisionConfig, ModelConfig
 from stalkflag.model._evaluate import by_group, markdown, pairs_of, truth_groups
 from stalkflag.model._train import split_groups
@@ -105,25 +105,9 @@ class _NormLength(_NormTokens, _NoteLength):
     pass
 
 
-class _TwoScores(ScoringChain):
-    """Two per-note scores (``_fit_note_model`` returns both columns), each an input."""
-
-    second = "second_text_score"
-
-    def _features(self, prepared, note_scores):
-        if note_scores is not None and np.ndim(note_scores) == 2:
-            from stalkflag.features import pattern_features
-
-            extra = pd.DataFrame(
-                {"note_text_score": note_scores[:, 0], self.second: note_scores[:, 1]}
-            )
-            X = pattern_features(prepared.incidents, prepared.links, prepared.behaviours, extra)
-            return X[list(self.feature_names)] if self.feature_names else X
-        return super()._features(prepared, note_scores)
-
-
-class _TwoNoteModels(_TwoScores, _NormTokens):
-    """Variant: two note models, on the raw words and on the normalised tokens, each an input."""
+class _TwoNoteModels(_NormTokens):
+    """Variant: two note models, on the raw words and on the normalised tokens, each an input
+    (``_fit_note_model`` and ``features`` give both columns)."""
 
     second = "norm_text_score"
 
@@ -134,17 +118,17 @@ class _TwoNoteModels(_TwoScores, _NormTokens):
             np.array(prepared.masked, dtype=object) if self._raw else super()._note_inputs(prepared)
         )
 
-    def _fit_note_model(self, prepared, y, train, groups):
+    def _fit_note_model(self, prepared, y, train, groups, info):
         self._raw = True
-        raw = super()._fit_note_model(prepared, y, train, groups)
+        raw = super()._fit_note_model(prepared, y, train, groups, info)[NOTE_SCORE]
         self._raw, self._raw_model = False, self.note_model
-        norm = super()._fit_note_model(prepared, y, train, groups)
-        return np.c_[raw, norm]
+        norm = super()._fit_note_model(prepared, y, train, groups, info)[NOTE_SCORE]
+        return {NOTE_SCORE: raw, self.second: norm}
 
     def features(self, prepared):
         raw = self._raw_model.predict_proba(np.array(prepared.masked, dtype=object))[:, 1]
         norm = self.note_model.predict_proba(self._note_inputs(prepared))[:, 1]
-        return self._features(prepared, np.c_[raw, norm])
+        return self._features(prepared, {NOTE_SCORE: raw, self.second: norm})
 
 
 _CLAUSE = re.compile(r"[.!?;]\s+|\s-\s|,\s")
@@ -168,13 +152,13 @@ def _max_clause(model, texts: np.ndarray) -> np.ndarray:
     return out
 
 
-class _MaxClause(_TwoScores):
+class _MaxClause(ScoringChain):
     """Variant: besides the note's score, the note model's highest score over the note's
     clauses (out-of-fold for training rows), which padding cannot dilute."""
 
     second = "clause_text_score"
 
-    def _fit_note_model(self, prepared, y, train, groups):
+    def _fit_note_model(self, prepared, y, train, groups, info):
         from sklearn.base import clone
         from sklearn.model_selection import GroupKFold
 
@@ -190,12 +174,14 @@ class _MaxClause(_TwoScores):
         rest = np.flatnonzero(~train)
         note[rest] = self.note_model.predict_proba(texts[rest])[:, 1]
         clause[rest] = _max_clause(self.note_model, texts[rest])
-        return np.c_[note, clause]
+        return {NOTE_SCORE: note, self.second: clause}
 
     def features(self, prepared):
         texts = self._note_inputs(prepared)
         note = self.note_model.predict_proba(texts)[:, 1]
-        return self._features(prepared, np.c_[note, _max_clause(self.note_model, texts)])
+        return self._features(
+            prepared, {NOTE_SCORE: note, self.second: _max_clause(self.note_model, texts)}
+        )
 
 
 def _pooled(power: float) -> type[ScoringChain]:
