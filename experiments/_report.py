@@ -24,6 +24,30 @@ def validated_synthetic(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     return incidents, truth
 
 
+def per_seed_report(
+    title: str, cmd: str, doc: str, table: pd.DataFrame, summary: pd.DataFrame
+) -> list[str]:
+    """A report of figures per seed and their means over seeds: title, the command that made
+    it, the script's description (its docstring after the first two paragraphs) and the two
+    tables."""
+    return [
+        f"# {title}",
+        "",
+        f"`{cmd}`",
+        "",
+        doc.split("\n\n", 2)[2].strip(),
+        "",
+        "## Per seed",
+        "",
+        table.to_markdown(index=False, floatfmt=".3f"),
+        "",
+        "## Over seeds",
+        "",
+        summary.to_markdown(index=False, floatfmt=".3f"),
+        "",
+    ]
+
+
 def emit(lines: list[str], out: Path | None) -> None:
     """Join ``lines`` into one Markdown report, print it, and write it to ``out`` if given."""
     text = "\n".join(lines).rstrip("\n") + "\n"

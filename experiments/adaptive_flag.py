@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _report import emit
+from _report import emit, per_seed_report
 from model_comparison import _view, prepared_sets
 from realworld_flags import realworld_frame
 from seed_spread import _at, _open_pairs
@@ -116,22 +116,7 @@ def main() -> None:
         f"--seeds {' '.join(map(str, args.seeds))} --targets {' '.join(map(str, args.targets))}"
     )
     emit(
-        [
-            "# A flag placed on the export itself",
-            "",
-            f"`{cmd}`",
-            "",
-            __doc__.split("\n\n", 2)[2].strip(),
-            "",
-            "## Per seed",
-            "",
-            table.to_markdown(index=False, floatfmt=".3f"),
-            "",
-            "## Over seeds",
-            "",
-            summary.to_markdown(index=False, floatfmt=".3f"),
-            "",
-        ],
+        per_seed_report("A flag placed on the export itself", cmd, __doc__, table, summary),
         args.out,
     )
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _report import emit
+from _report import emit, per_seed_report
 from model_comparison import _view, prepared_sets
 from realworld_flags import realworld_frame
 
@@ -238,22 +238,11 @@ def main() -> None:
         f"--seeds {' '.join(map(str, args.seeds))} --models {' '.join(args.models)} "
         f"--guards {' '.join(args.guards)}"
     )
-    lines = [
-        f"# Issue 4's goal across seeds (n={args.n:,} seen-style, {args.n_unseen:,} unseen-style incidents per seed)",
-        "",
-        f"`{cmd}`",
-        "",
-        __doc__.split("\n\n", 2)[2].strip(),
-        "",
-        "## Per seed",
-        "",
-        table.to_markdown(index=False, floatfmt=".3f"),
-        "",
-        "## Over seeds",
-        "",
-        summary.to_markdown(index=False, floatfmt=".3f"),
-        "",
-    ]
+    title = (
+        f"Issue 4's goal across seeds (n={args.n:,} seen-style, {args.n_unseen:,} unseen-style "
+        "incidents per seed)"
+    )
+    lines = per_seed_report(title, cmd, __doc__, table, summary)
     emit(lines, args.out)
 
 
