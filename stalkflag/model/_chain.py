@@ -209,16 +209,13 @@ def _hashing(ngrams: int = 2) -> HashingVectorizer:
     )
 
 
-_TOKEN = re.compile(r"\S+")
-
-
 def word_dropout(texts: np.ndarray, p: float, *, seed: int = 0) -> np.ndarray:
     """Each text with each white-space word dropped with probability ``p`` (sentence ends are
     kept: a dropped word's ``.``, ``!`` or ``?`` stays, so sentences still split)."""
     rng = np.random.default_rng(seed)
     out = []
     for text in texts:
-        words = _TOKEN.findall(str(text))
+        words = str(text).split()
         keep = rng.random(len(words)) >= p
         out.append(
             " ".join(
@@ -424,7 +421,7 @@ class ScoringChain:
                 (rows[styles[rows] != style], np.flatnonzero(styles == style))
                 for style in np.unique(styles)
             ]
-            rest = rest[:0]
+            rest = rest[:0]  # the folds above score every row
         else:
             if self.config.text_folds == "force":
                 groups = prepared.incidents["force"].astype(str).to_numpy()
@@ -432,11 +429,11 @@ class ScoringChain:
                 (rows[fit], rows[held])
                 for fit, held in GroupKFold(n_splits=5).split(rows, groups=groups[rows])
             ]
-        views = {NOTE_SCORE: (self._fit_text, _note_probability)}
+        views = {NOTE_SCORE: ("note_model", self._fit_text, _note_probability)}
         if self.config.sentence_score:
-            views[SENTENCE_SCORE] = (self._fit_sentences, _sentence_max)
+            views[SENTENCE_SCORE] = ("sentence_model", self._fit_sentences, _sentence_max)
         out: dict[str, np.ndarray] = {}
-        for column, (fit, predict) in views.items():
+        for column, (attribute, fit, predict) in views.items():
             full = fit(texts[rows], y[rows])
             scores = np.zeros(len(texts))
             for fit_rows, held_rows in folds:
@@ -444,10 +441,7 @@ class ScoringChain:
             if len(rest):
                 scores[rest] = predict(full, texts[rest])
             out[column] = scores
-            if column == NOTE_SCORE:
-                self.note_model = full
-            else:
-                self.sentence_model = full
+            setattr(self, attribute, full)
         return out
 
     def _fit_sentences(self, texts: np.ndarray, y: np.ndarray) -> Pipeline:
@@ -455,11 +449,7 @@ class ScoringChain:
         label (most sentences of a stalking note say nothing of it, so the model learns which
         words make a sentence evidence, and padding words weigh nothing either way)."""
         sentences, owner = SentencePooledTfidf._sentences(texts)
-        model = make_pipeline(
-            _hashing(self.config.text_ngrams),
-            TfidfTransformer(sublinear_tf=True),
-            LogisticRegression(C=self.config.text_C, solver="liblinear"),
-        )
+        model = _note_model(self.config.text_C, "note", self.config.text_ngrams)
         return model.fit(sentences, np.asarray(y)[owner])
 
     def _fit_text(self, texts: np.ndarray, y: np.ndarray):
@@ -741,7 +731,7 @@ class ScoringChain:
                 if group.startswith("stalkflag."):
                     spans = _spans(prepared, history, ids, times, {group})
                     item["matches"] = spans
-                    label = group.split(".")[1].replace("_", " ")
+                    label = _label(group)
                     quoted = "; ".join(f"'{s['text']}' ({s['reported_at']})" for s in spans[:2])
                     parts.append(f"{label} x{len(spans)} (+{value:.2f}): {quoted}")
                 else:

@@ -138,10 +138,9 @@ def evaluate_scores(
     out["n_pairs"] = len(op)
     out["n_stalking_pairs"] = int(op["y"].sum())
     if true_pattern is not None:
-        found = true_pattern_recall(
+        out |= true_pattern_recall(
             true_pattern, y, scores >= flag_threshold, recorded_stalking, pair
         )
-        out |= found
     if review_threshold is not None:
         review = (op["score"] >= review_threshold) & (op["score"] < flag_threshold)
         clear = op["score"] < review_threshold
