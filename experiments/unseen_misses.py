@@ -20,21 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from _report import emit
-from model_comparison import prepared_sets
+from model_comparison import _view, prepared_sets
+from seed_spread import _open_pairs
 
 from stalkflag.model._chain import ScoringChain, SentencePooledTfidf, _hashing
 from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
 from stalkflag.model._evaluate import best_operating_point
 from stalkflag.model._train import split_groups
-
-
-def _pairs(truth: pd.DataFrame, pair: np.ndarray, y: np.ndarray, score: np.ndarray):
-    t = truth.assign(pair=pair, y=y, score=score)
-    t["rec"] = t["recorded_category"].eq("stalking")
-    g = t.groupby("pair")
-    return pd.DataFrame(
-        {"y": g["y"].max(), "score": g["score"].max(), "rec": g["rec"].max(), "n": g.size()}
-    ).query("~rec")
 
 
 def main() -> None:
@@ -55,16 +47,14 @@ def main() -> None:
     unseen = data["unseen"]
     seen_scores = chain.predict_proba(chain.features(prepared))
     unseen_scores = chain.predict_proba(chain.features(unseen))
-    sets = {
-        "seen test": _pairs(
-            data["main"].truth[test], prepared.links["pair_id"].to_numpy()[test], y[test],
-            seen_scores[test],
-        ),
-        "unseen styles": _pairs(
-            data["unseen_set"].truth, unseen.links["pair_id"].to_numpy(), data["unseen_set"].y,
-            unseen_scores,
-        ),
-    }  # fmt: skip
+    views = {
+        "seen test": _view(prepared, y, np.flatnonzero(test)),
+        "unseen styles": _view(unseen, data["unseen_set"].y, np.arange(len(unseen_scores))),
+    }
+    sets = {}
+    for name, scores in (("seen test", seen_scores[test]), ("unseen styles", unseen_scores)):
+        pairs = _open_pairs(views[name], scores)
+        sets[name] = pairs.assign(n=pd.Series(views[name]["pair"]).value_counts())
     rows = []
     for name, pairs in sets.items():
         stalking = pairs[pairs["y"] == 1]
@@ -95,17 +85,13 @@ def main() -> None:
         "",
     ]
     truth = data["unseen_set"].truth
-    inc = truth.assign(
-        pair=unseen.links["pair_id"].to_numpy(), y=data["unseen_set"].y, score=unseen_scores
-    )
-    inc["rec"] = inc["recorded_category"].eq("stalking")
-    g = inc.groupby("pair")
+    unseen_pairs = sets["unseen styles"]
+    missed_pairs = unseen_pairs.index[(unseen_pairs["y"] == 1) & (unseen_pairs["score"] < cut)]
     missed = (
-        (inc["y"] == 1)
-        & ~g["rec"].transform("max")
-        & (g["score"].transform("max") < cut)
-        & inc["style"].isin(["verbose", "informal"])
-    ).to_numpy()
+        np.isin(views["unseen styles"]["pair"], missed_pairs)
+        & (data["unseen_set"].y == 1)
+        & truth["style"].isin(["verbose", "informal"]).to_numpy()
+    )
     rng = np.random.default_rng(1)
     texts = chain._note_texts(unseen)
     pooled, lr = chain.note_model[0], chain.note_model[-1]
