@@ -11,7 +11,7 @@ from spacy.matcher import Matcher
 from stalkflag.text import BEHAVIOURS, TEXT_PIPELINE, behaviour_patterns, make_text_pipeline
 from stalkflag.text._patterns import KEYWORDS
 from stalkflag.text._pipeline import _deletes, _real_words, _typo_table
-from stalkflag.text._placeholders import mask_doc, name_lexicon
+from stalkflag.text._placeholders import common_words, mask_doc, name_lexicon
 from stalkflag.text._sentences import about_people
 
 
@@ -142,7 +142,7 @@ def test_real_words_list_is_current():
     table = _typo_table()
     stale = [w for w in words if w in KEYWORDS or not (w in table or _deletes(w) & KEYWORDS)]
     assert not stale, f"regenerate with experiments/make_real_words.py: {stale}"
-    assert TEXT_PIPELINE == "stalkflag.text.v3"
+    assert TEXT_PIPELINE == "stalkflag.text.v4"
 
 
 @pytest.mark.parametrize(
@@ -230,6 +230,30 @@ def test_a_name_after_a_title_is_masked_in_upper_case_too(nlp):
     )
 
 
+def test_an_ordinary_word_that_is_a_name_elsewhere_is_masked_only_as_a_name(nlp):
+    # "Page", "Will" and "Road" are names somewhere in the export, not in this incident
+    export_names = name_lexicon(["Will Page", "Sam Road", "Lisa Hurt"])
+    note = "he will post on the community page again. Mrs Page rang. Page said she was hurt."
+    assert mask_doc(nlp(note), export_names) == (
+        "he will post on the community page again. Mrs <NAME> rang. Page said she was hurt."
+    )
+    # in capitals within a mixed-case note it is a name; in a note all in capitals it is not
+    assert mask_doc(nlp("Seen by Jo and PAGE on the road."), export_names) == (
+        "Seen by Jo and <NAME> on the road."
+    )
+    assert mask_doc(nlp("SUSP WILL ATTEND THE ROAD END."), export_names) == (
+        "SUSP WILL ATTEND THE ROAD END."
+    )
+    # the incident's own names are masked however they are written
+    own = name_lexicon(["Rose Hill"])
+    assert mask_doc(nlp("saw rose on hill street, rose was upset"), export_names | own, own) == (
+        "saw <NAME> on <NAME> street, <NAME> was upset"
+    )
+    # a name that is no ordinary word is masked in lower case too
+    assert mask_doc(nlp("messaged lisa again"), export_names) == "messaged <NAME> again"
+    assert "page" in common_words() and "john" not in common_words()
+
+
 def test_the_text_model_reads_only_sentences_about_the_pair(nlp):
     note = (
         "Officers attended at 1400 hours. The weather was dry. Susp Jon LEE sat outside her "
@@ -264,8 +288,8 @@ def test_no_name_from_the_export_survives_masking(nlp, synth_small):
         export["suspect_name"].head(1500),
         strict=True,
     ):
-        masked = mask_doc(doc, lexicon).lower()
-        words = set(re.findall(r"[a-z']+", masked))
         own = name_lexicon([victim, suspect])
+        masked = mask_doc(doc, lexicon, own).lower()
+        words = set(re.findall(r"[a-z']+", masked))
         leaks += sorted(own & words)
     assert not leaks, leaks[:20]

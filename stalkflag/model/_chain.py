@@ -179,8 +179,9 @@ def prepare(
     victims = incidents["victim_name"].to_numpy()
     suspects = incidents["suspect_name"].to_numpy()
     for i in np.argsort(time_order(incidents), kind="stable"):
-        names |= name_lexicon(n for n in (victims[i], suspects[i]) if isinstance(n, str))
-        masked[i] = mask_doc(docs[i], names)
+        own = name_lexicon(n for n in (victims[i], suspects[i]) if isinstance(n, str))
+        names |= own
+        masked[i] = mask_doc(docs[i], names, own)
     logger.info("read %d notes", len(docs))
     prepared = Prepared(
         incidents, result.incidents.reset_index(drop=True), matches, behaviour_matrix(docs), masked

@@ -30,9 +30,11 @@ from stalkflag.text._patterns import CLOSE_TO_VICTIM, KEYWORDS, VETOES, behaviou
 
 __all__ = ["TEXT_PIPELINE", "BehaviourMatch", "make_text_pipeline"]
 
-TEXT_PIPELINE = "stalkflag.text.v3"
+TEXT_PIPELINE = "stalkflag.text.v4"
 """How notes are read (normalisation, typo correction, masking); a saved model records it, and
-one trained with another version is refused. v3: a name after a title is masked in upper case
+one trained with another version is refused. v4: a name from elsewhere in the export that is
+also an ordinary word ("page", "will") is masked only where it is written as a name, and the
+incident's own names everywhere. v3: a name after a title is masked in upper case
 too ("MR PATEL"), not only in title case. v2: the typo corrector leaves common English words
 (``real_words.txt``) as written; v1 (implicit, before it was recorded) rewrote them."""
 
