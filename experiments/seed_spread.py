@@ -83,6 +83,23 @@ TEXT_MODELS = {
         "sentences_lr, sentences about people, word dropout 0.3",
         ModelConfig(text_dropout=0.3),
     ),
+    "chosen": ("the chosen model (ModelConfig())", ModelConfig()),
+    "style_folds": (
+        "sentences_lr, sentences about people, placed on unfamiliar styles",
+        ModelConfig(text_folds="style"),
+    ),
+    "familiar1": (
+        "sentences_lr, sentences about people, seen-n-gram share weighting 1",
+        ModelConfig(text_familiarity=1.0),
+    ),
+    "familiar2": (
+        "sentences_lr, sentences about people, seen-n-gram share weighting 2",
+        ModelConfig(text_familiarity=2.0),
+    ),
+    "style_folds_familiar1": (
+        "sentences_lr, sentences about people, placed on unfamiliar styles, familiarity 1",
+        ModelConfig(text_folds="style", text_familiarity=1.0),
+    ),
 }
 GUARDS = {
     "none": lambda X: np.ones(len(X), dtype=bool),

@@ -335,6 +335,21 @@ def test_padding_costs_the_same_whatever_the_padding_sentence_length():
     assert (d[evidence] < 0.6 * c[evidence]).all()
 
 
+def test_familiarity_weighs_a_sentence_by_its_share_of_seen_ngrams():
+    plain = SentencePooledTfidf(power=0.5).fit(_NOTES)
+    familiar = SentencePooledTfidf(power=0.5, familiarity=1.0).fit(_NOTES)
+    # training notes are wholly familiar: nothing changes
+    np.testing.assert_allclose(
+        familiar.transform(_NOTES).toarray(), plain.transform(_NOTES).toarray(), atol=1e-12
+    )
+    # "She is tidy." has 5 distinct 1-2-grams, 3 seen ("she", "is", "she is"): weight 3/5
+    note = np.array(["He followed her home again. She is tidy."], dtype=object)
+    sentences = ["He followed her home again.", "She is tidy."]
+    one_by_one = plain.tfidf_.transform(_hashing().transform(sentences)).toarray()
+    expected = (one_by_one[0] + 0.6 * one_by_one[1]) / np.sqrt(2)
+    np.testing.assert_allclose(familiar.transform(note).toarray()[0], expected, atol=1e-12)
+
+
 def test_word_dropout_drops_about_p_of_the_words_and_keeps_every_sentence_end():
     notes = np.array([" ".join(f"w{i}." if i % 5 == 4 else f"w{i}" for i in range(50))] * 40)
     dropped = word_dropout(notes, 0.3, seed=1)

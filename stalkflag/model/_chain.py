@@ -264,13 +264,21 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
     incidental detail (attendance, weather, the premises) reads as weaker evidence the longer
     it gets: the unseen ``verbose`` style in ``experiments/text_robustness.md``.
 
+    With ``familiarity`` f > 0, each sentence vector is first multiplied by ``share ** f``,
+    where ``share`` is the fraction of the sentence's distinct hashed n-grams seen in the
+    training sentences: a sentence of familiar words in unfamiliar combinations moves the
+    note less.
+
     Args:
         power: 0 sums the sentences, 1 averages them.
+        ngrams: Word n-grams read, 1 to this many.
+        familiarity: The power of the seen-n-gram share (0: off).
     """
 
-    def __init__(self, power: float = 0.5, ngrams: int = 2):
+    def __init__(self, power: float = 0.5, ngrams: int = 2, familiarity: float = 0.0):
         self.power = power
         self.ngrams = ngrams
+        self.familiarity = familiarity
 
     @staticmethod
     def _sentences(notes) -> tuple[list[str], np.ndarray]:
@@ -284,29 +292,38 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         sentences, _ = self._sentences(X)
-        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
-            _hashing(self.ngrams).transform(sentences)
-        )
+        counts = _hashing(self.ngrams).transform(sentences)
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        if self.familiarity:
+            self.seen_ = np.asarray((counts > 0).sum(axis=0)).ravel() > 0
         return self
 
     def transform(self, X):
         sentences, owner = self._sentences(X)
-        vectors = self.tfidf_.transform(_hashing(self.ngrams).transform(sentences))
+        counts = _hashing(self.ngrams).transform(sentences)
+        vectors = self.tfidf_.transform(counts)
         n_notes = len(X)
-        counts = np.bincount(owner, minlength=n_notes).astype(float)
+        weight = np.maximum(np.bincount(owner, minlength=n_notes), 1.0)[owner] ** -self.power
+        if self.familiarity:
+            present = (counts > 0).astype(np.float64)
+            distinct = np.asarray(present.sum(axis=1)).ravel()
+            seen = present @ self.seen_.astype(np.float64)
+            share = np.divide(seen, distinct, out=np.ones_like(seen), where=distinct > 0)
+            weight = weight * share**self.familiarity
         pool = sp.csr_matrix(
-            (np.maximum(counts, 1.0)[owner] ** -self.power, (owner, np.arange(len(owner)))),
-            shape=(n_notes, len(owner)),
+            (weight, (owner, np.arange(len(owner)))), shape=(n_notes, len(owner))
         )
         return (pool @ vectors).tocsr()
 
 
-def _note_model(C: float = 4.0, pooling: str = "note", ngrams: int = 2) -> Pipeline:
+def _note_model(
+    C: float = 4.0, pooling: str = "note", ngrams: int = 2, familiarity: float = 0.0
+) -> Pipeline:
     """The per-note text model: TF-IDF of hashed word 1-2-grams of the masked note, pooled
     over its sentences (``sentences``) or over the whole note (``note``), and logistic
     regression."""
     vectors = (
-        [SentencePooledTfidf(power=0.5, ngrams=ngrams)]
+        [SentencePooledTfidf(power=0.5, ngrams=ngrams, familiarity=familiarity)]
         if pooling == "sentences"
         else [_hashing(ngrams), TfidfTransformer(sublinear_tf=True)]
     )
@@ -467,7 +484,9 @@ class ScoringChain:
         if self.config.text_model == "minilm":
             return LogisticRegression(C=self.config.text_C, max_iter=2000)
         pooling = "note" if self.config.text_model == "hashing_lr" else "sentences"
-        return _note_model(self.config.text_C, pooling, self.config.text_ngrams)
+        return _note_model(
+            self.config.text_C, pooling, self.config.text_ngrams, self.config.text_familiarity
+        )
 
     def _note_inputs(self, prepared: Prepared) -> np.ndarray:
         if self.config.text_model == "minilm":
