@@ -47,7 +47,9 @@ def main() -> None:
 
     with NICKNAMES.open(encoding="utf-8") as f:
         given = {
-            name for row in csv.DictReader(f) for name in [row["canonical"], *row["variants"].split()]
+            name
+            for row in csv.DictReader(f)
+            for name in [row["canonical"], *row["variants"].split()]
         }
     entries = args.dictionary.read_text(encoding="utf-8").split()
     words = sorted(

@@ -310,9 +310,7 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
             seen = present @ self.seen_.astype(np.float64)
             share = np.divide(seen, distinct, out=np.ones_like(seen), where=distinct > 0)
             weight = weight * share**self.familiarity
-        pool = sp.csr_matrix(
-            (weight, (owner, np.arange(len(owner)))), shape=(n_notes, len(owner))
-        )
+        pool = sp.csr_matrix((weight, (owner, np.arange(len(owner)))), shape=(n_notes, len(owner)))
         return (pool @ vectors).tocsr()
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
-
 from functools import cache
 from importlib import resources
 
@@ -142,10 +141,7 @@ def mask_doc(
             token.is_alpha
             and (
                 lower in own
-                or (
-                    lower in names
-                    and (lower not in ordinary or _written_as_name(token, capitals))
-                )
+                or (lower in names and (lower not in ordinary or _written_as_name(token, capitals)))
                 or (
                     token.i > 0
                     and doc[token.i - 1].lower_.strip(".") in _TITLES
