@@ -390,6 +390,9 @@ def test_sentence_score_needs_a_text_model_that_reads_words():
     with pytest.raises(ConfigError) as info:
         load_config(CONFIG, ["model.sentence_score=true", "model.text_model=minilm"])
     assert "sentence_score" in info.value.message
+    with pytest.raises(ConfigError) as info:
+        load_config(CONFIG, ["model.text_familiarity=1", "model.text_model=hashing_lr"])
+    assert "text_familiarity" in info.value.message
 
 
 # -- the session-trained model -----------------------------------------------------------------
