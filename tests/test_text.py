@@ -235,8 +235,9 @@ def test_an_ordinary_word_that_is_a_name_elsewhere_is_masked_only_as_a_name(nlp)
     export_names = name_lexicon(["Will Page", "Sam Road", "Lisa Hurt"])
     note = "he will post on the community page again. Mrs Page rang. Page said she was hurt."
     assert mask_doc(nlp(note), export_names) == (
-        "he will post on the community page again. Mrs <NAME> rang. Page said she was hurt."
+        "he will post on the community page again. Mrs <NAME> rang. <NAME> said she was hurt."
     )
+    assert mask_doc(nlp("ms page said so"), export_names) == "ms <NAME> said so"
     # in capitals within a mixed-case note it is a name; in a note all in capitals it is not
     assert mask_doc(nlp("Seen by Jo and PAGE on the road."), export_names) == (
         "Seen by Jo and <NAME> on the road."
@@ -249,8 +250,14 @@ def test_an_ordinary_word_that_is_a_name_elsewhere_is_masked_only_as_a_name(nlp)
     assert mask_doc(nlp("saw rose on hill street, rose was upset"), export_names | own, own) == (
         "saw <NAME> on <NAME> street, <NAME> was upset"
     )
-    # a name that is no ordinary word is masked in lower case too
+    # a name that is no ordinary word is masked in lower case too, and so is an ordinary word
+    # beside a name (not a stop word: "Page will" keeps "will")
     assert mask_doc(nlp("messaged lisa again"), export_names) == "messaged <NAME> again"
+    more = export_names | name_lexicon(["Jack Cooper", "Jade Dalshaw"])
+    assert mask_doc(nlp("Jack Cooper said no. messaged jade dalshaw"), more) == (
+        "<NAME> <NAME> said no. messaged <NAME> <NAME>"
+    )
+    assert mask_doc(nlp("Mrs Page will call."), more) == "Mrs <NAME> will call."
     assert "page" in common_words() and "john" not in common_words()
 
 

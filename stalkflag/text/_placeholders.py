@@ -8,8 +8,8 @@ tokens and the rest of the text keeps its spacing.
 
 The incident's own names are masked wherever they appear. Other names from the export that are
 also ordinary English words (``common_words.txt``: "page", "hill", "will") are masked only where
-they are written as names: capitalised within a sentence, or in capitals within a note that is
-not itself written in capitals. Otherwise a surname "Page" anywhere in the export turned
+they are written as names (capitalised, or in capitals within a note that is not itself written
+in capitals), follow a title ("ms page") or stand beside a name ("messaged jade dalshaw"). Otherwise a surname "Page" anywhere in the export turned
 "community page" into "community <NAME>" in every note.
 """
 
@@ -21,6 +21,7 @@ from collections.abc import Set as AbstractSet
 from functools import cache
 from importlib import resources
 
+import numpy as np
 from spacy.tokens import Doc, Token
 
 __all__ = ["PLACEHOLDERS", "mask_doc", "name_lexicon"]
@@ -85,14 +86,9 @@ def common_words() -> frozenset[str]:
 
 
 def _written_as_name(token: Token, capitals: bool) -> bool:
-    """Whether an ordinary word is written as a name here: "Page" within a sentence, or "PAGE"
-    in a note not written in capitals."""
-    if token.is_upper:
-        return not capitals
-    if not token.is_title:
-        return False
-    previous = token.doc[token.i - 1] if token.i > 0 else None
-    return previous is not None and not previous.is_sent_end and previous.text not in ".!?:;\n"
+    """Whether an ordinary word is written as a name here: "Page", or "PAGE" in a note not
+    written in capitals."""
+    return bool(token.is_title or (token.is_upper and not capitals))
 
 
 def name_lexicon(names: Iterable[str], *, min_length: int = 2) -> frozenset[str]:
@@ -133,24 +129,31 @@ def mask_doc(
     letters = [c for c in text if c.isalpha()]
     capitals = sum(c.isupper() for c in letters) > 0.7 * len(letters)
     ordinary = common_words()
+    name = np.zeros(len(doc), dtype=bool)
+    maybe = np.zeros(len(doc), dtype=bool)  # an ordinary word from the export's names
     for token in doc:
         lower = token.lower_.strip(".'")
         if token.like_email:
             spans.append((token.idx, token.idx + len(token.text), "<EMAIL>"))
-        elif (
-            token.is_alpha
-            and (
-                lower in own
-                or (lower in names and (lower not in ordinary or _written_as_name(token, capitals)))
-                or (
-                    token.i > 0
-                    and doc[token.i - 1].lower_.strip(".") in _TITLES
-                    and (token.is_title or token.is_upper)  # "Mr Patel", "MR PATEL"
-                )
-            )
-            and lower not in _NOT_NAMES
-        ):
-            spans.append((token.idx, token.idx + len(token.text), "<NAME>"))
+        elif token.is_alpha and lower not in _NOT_NAMES:
+            if lower in own or (
+                token.i > 0
+                and doc[token.i - 1].lower_.strip(".") in _TITLES
+                and (token.is_title or token.is_upper or lower in names)  # "MR PATEL", "ms page"
+            ):
+                name[token.i] = True
+            elif lower in names:
+                if lower not in ordinary or _written_as_name(token, capitals):
+                    name[token.i] = True
+                else:
+                    maybe[token.i] = not token.is_stop
+    # An ordinary word beside a name is part of it: "Jack Cooper said", "messaged jade dalshaw".
+    beside = np.zeros(len(doc), dtype=bool)
+    beside[1:] |= name[:-1]
+    beside[:-1] |= name[1:]
+    for i in np.flatnonzero(name | (maybe & beside)):
+        token = doc[int(i)]
+        spans.append((token.idx, token.idx + len(token.text), "<NAME>"))
     spans.sort()
     out, last = [], 0
     for start, end, label in spans:
