@@ -88,6 +88,10 @@ TEXT_MODELS = {
         "sentences_lr, sentences about people, placed on unfamiliar styles",
         ModelConfig(text_folds="style"),
     ),
+    "familiar0": (
+        "sentences_lr, sentences about people, no familiarity weighting (before stop 13)",
+        ModelConfig(text_familiarity=0.0),
+    ),
     "familiar1": (
         "sentences_lr, sentences about people, seen-n-gram share weighting 1",
         ModelConfig(text_familiarity=1.0),

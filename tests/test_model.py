@@ -391,8 +391,9 @@ def test_sentence_score_needs_a_text_model_that_reads_words():
         load_config(CONFIG, ["model.sentence_score=true", "model.text_model=minilm"])
     assert "sentence_score" in info.value.message
     with pytest.raises(ConfigError) as info:
-        load_config(CONFIG, ["model.text_familiarity=1", "model.text_model=hashing_lr"])
+        load_config(CONFIG, ["model.text_familiarity=2", "model.text_model=hashing_lr"])
     assert "text_familiarity" in info.value.message
+    assert load_config(CONFIG, ["model.text_model=hashing_lr"]).model.text_familiarity == 1.0
 
 
 # -- the session-trained model -----------------------------------------------------------------
