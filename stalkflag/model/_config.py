@@ -137,14 +137,15 @@ class ModelConfig(_Strict):
     """A second text score: the highest probability any one of the note's sentences gets from
     a model fitted on single sentences (each labelled with its note's label)."""
     text_familiarity: float = Field(default=1.0, ge=0, le=4)
-    """``sentences_lr`` only (other text models have no sentences to weigh; a value other than
-    0 or the default with one is an error): weigh each sentence of a note by the share of its word n-grams
-    the text model saw in training, to this power, before pooling (0: every sentence counts
-    fully). A sentence of words seen in training but in combinations never seen ("the flat
-    was tidy and she offered officers a cup of tea") then moves the score less. With each seen
-    style held out in turn it changed nothing beyond noise (``experiments/style_holdout.md``);
-    on real narratives it cut the share flagged and, on unseen styles, raised the recall the
-    ranking allows (``experiments/seed_spread_familiarity.md``)."""
+    """``sentences_lr`` only (other text models have no sentences to weigh; a value other
+    than 0 or the default with one is an error): weigh each sentence of a note by the share of
+    its word n-grams the text model saw in training, to this power, before pooling (0: every
+    sentence counts fully). A sentence of words seen in training but in combinations never
+    seen ("the flat was tidy and she offered officers a cup of tea") then moves the score less.
+    With each seen style held out in turn it changed nothing beyond noise
+    (``experiments/style_holdout.md``); over three seeds it raised the recall the ranking allows
+    on unseen styles and cut the real narratives flagged, but sent more of them to review
+    (``experiments/seed_spread_familiarity.md``)."""
     behaviour_tokens: bool = False
     """Give the text model the note's behaviour matches as words (``bhv_following``,
     ``bhv_following_not`` when negated, hypothetical or the victim's), whatever the style."""

@@ -9,8 +9,9 @@ tokens and the rest of the text keeps its spacing.
 The incident's own names are masked wherever they appear. Other names from the export that are
 also ordinary English words (``common_words.txt``: "page", "hill", "will") are masked only where
 they are written as names (capitalised, or in capitals within a note that is not itself written
-in capitals), follow a title ("ms page") or stand beside a name ("messaged jade dalshaw"). Otherwise a surname "Page" anywhere in the export turned
-"community page" into "community <NAME>" in every note.
+in capitals), follow a title ("ms page") or stand beside a name ("messaged jade dalshaw").
+Otherwise a surname "Page" anywhere in the export turned "community page" into
+"community <NAME>" in every note.
 """
 
 from __future__ import annotations
