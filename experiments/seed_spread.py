@@ -85,8 +85,8 @@ TEXT_MODELS = {
     ),
     "chosen": ("the chosen model (ModelConfig())", ModelConfig()),
     "style_folds": (
-        "sentences_lr, sentences about people, placed on unfamiliar styles",
-        ModelConfig(text_folds="style"),
+        "sentences_lr, sentences about people, placed on unfamiliar styles (familiarity 0)",
+        ModelConfig(text_folds="style", text_familiarity=0.0),
     ),
     "familiar0": (
         "sentences_lr, sentences about people, no familiarity weighting (before stop 13)",
@@ -99,10 +99,6 @@ TEXT_MODELS = {
     "familiar2": (
         "sentences_lr, sentences about people, seen-n-gram share weighting 2",
         ModelConfig(text_familiarity=2.0),
-    ),
-    "style_folds_familiar1": (
-        "sentences_lr, sentences about people, placed on unfamiliar styles, familiarity 1",
-        ModelConfig(text_folds="style", text_familiarity=1.0),
     ),
 }
 GUARDS = {
