@@ -100,6 +100,14 @@ TEXT_MODELS = {
         "sentences_lr, sentences about people, seen-n-gram share weighting 2",
         ModelConfig(text_familiarity=2.0),
     ),
+    "normalised": (
+        "the chosen model, reading the notes' normalised words (text_words: normalised)",
+        ModelConfig(text_words="normalised"),
+    ),
+    "style_mix": (
+        "the chosen model, classifier also taught on leave-one-style-out text scores (style_mix)",
+        ModelConfig(style_mix=True),
+    ),
 }
 GUARDS = {
     "none": lambda X: np.ones(len(X), dtype=bool),

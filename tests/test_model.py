@@ -24,6 +24,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 
 from stalkflag.errors import ConfigError
 from stalkflag.model import ScoringChain, TrainConfig, load_config, prepare
+from stalkflag.model._chain import feature_group
 from stalkflag.model._card import precision_at_base_rate
 from stalkflag.model._chain import (
     SentencePooledTfidf,
@@ -350,6 +351,17 @@ def test_familiarity_weighs_a_sentence_by_its_share_of_seen_ngrams():
     np.testing.assert_allclose(familiar.transform(note).toarray()[0], expected, atol=1e-12)
 
 
+def test_seen_share_is_the_notes_share_of_seen_ngrams():
+    pooled = SentencePooledTfidf(power=0.5).fit(_NOTES)
+    # "He followed her home again." is all seen (the training notes hold it); "She is tidy."
+    # has 5 distinct 1-2-grams, 3 seen: (n + 3) / (n + 5) over the note, n the first's count
+    seen = int((_hashing().transform(["He followed her home again."]) > 0).sum())
+    share = pooled.seen_share(
+        np.array(["He followed her home again. She is tidy.", "", "Qzx vbn."], dtype=object)
+    )
+    np.testing.assert_allclose(share, [(seen + 3) / (seen + 5), 1.0, 0.0], atol=1e-12)
+
+
 def test_word_dropout_drops_about_p_of_the_words_and_keeps_every_sentence_end():
     notes = np.array([" ".join(f"w{i}." if i % 5 == 4 else f"w{i}" for i in range(50))] * 40)
     dropped = word_dropout(notes, 0.3, seed=1)
@@ -394,6 +406,16 @@ def test_sentence_score_needs_a_text_model_that_reads_words():
         load_config(CONFIG, ["model.text_familiarity=2", "model.text_model=hashing_lr"])
     assert "text_familiarity" in info.value.message
     assert load_config(CONFIG, ["model.text_model=hashing_lr"]).model.text_familiarity == 1.0
+    with pytest.raises(ConfigError) as info:
+        load_config(CONFIG, ["model.text_dropout=0.3", "model.text_model=minilm"])
+    assert "text_dropout" in info.value.message
+    with pytest.raises(ConfigError) as info:
+        load_config(CONFIG, ["model.text_words=normalised", "model.text_model=none"])
+    assert "text_words" in info.value.message
+    for wrong in (["model.text_model=hashing_lr"], ["model.text_folds=style"]):
+        with pytest.raises(ConfigError) as info:
+            load_config(CONFIG, ["model.style_mix=true", *wrong])
+        assert "style_mix" in info.value.message
 
 
 # -- the session-trained model -----------------------------------------------------------------
@@ -431,6 +453,28 @@ def test_the_text_model_reads_sentences_about_people_only_when_asked(chain, prep
         assert len(some[i]) < len(every[i]) and some[i]
         # whole sentences of the masked note, in order
         assert all(part in every[i] for part in some[i].split(". ") if part)
+
+
+def test_style_mix_teaches_the_classifier_on_unfamiliar_text_scores_too(chain, prepared):
+    from stalkflag.model._chain import NOTE_FAMILIARITY, NOTE_SCORE
+
+    y = np.asarray(prepared.incidents["label"]).astype(int)
+    groups = prepared.links["victim_person_id"].to_numpy()
+    train, valid, _ = split_groups(groups, seed=0, valid_fraction=0.2, test_fraction=0.2)
+    mixed = ScoringChain(
+        chain.config.model_copy(update={"style_mix": True}), chain.decision, chain.linkage_model
+    )
+    familiar, strange = mixed._fit_note_model(prepared, y, train, groups, {})
+    assert strange is not None and set(strange) == set(familiar) == {NOTE_SCORE, NOTE_FAMILIARITY}
+    # a text model that never saw a note's writing style saw fewer of its words
+    assert strange[NOTE_FAMILIARITY][train].mean() < familiar[NOTE_FAMILIARITY][train].mean()
+    assert not np.allclose(strange[NOTE_SCORE][train], familiar[NOTE_SCORE][train])
+    mixed.fit(prepared, y, train, valid, groups)
+    X = mixed.features(prepared)
+    assert NOTE_FAMILIARITY in mixed.feature_names
+    texts = mixed._note_inputs(prepared)
+    np.testing.assert_allclose(X[NOTE_FAMILIARITY], mixed.note_model[0].seen_share(texts))
+    assert feature_group(NOTE_FAMILIARITY) == feature_group(NOTE_SCORE)
 
 
 def test_test_set_victims_are_disjoint_from_training(trained, chain):

@@ -300,3 +300,13 @@ def test_no_name_from_the_export_survives_masking(nlp, synth_small):
         words = set(re.findall(r"[a-z']+", masked))
         leaks += sorted(own & words)
     assert not leaks, leaks[:20]
+
+
+def test_normalised_text_expands_shorthand_and_keeps_placeholders_and_sentences():
+    from stalkflag.text._pipeline import normalised_text
+
+    masked = ["IP said <NAME> sent msgs n rang her x20. Foloowed her W/ <VRM>!", ""]
+    assert normalised_text(masked) == [
+        "victim said <NAME> sent messages and rang her times. foloowed her with <VRM>!",
+        "",
+    ]

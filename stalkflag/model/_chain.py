@@ -39,6 +39,7 @@ from stalkflag.model._config import DecisionConfig, ModelConfig
 from stalkflag.model._evaluate import pairs_of
 from stalkflag.schema import CATEGORIES
 from stalkflag.text import BEHAVIOURS, TEXT_PIPELINE, BehaviourMatch, make_text_pipeline
+from stalkflag.text._pipeline import normalised_text
 from stalkflag.text._placeholders import mask_doc, name_lexicon
 from stalkflag.text._sentences import SENTENCE_END, about_people
 
@@ -57,6 +58,7 @@ logger = logging.getLogger(__name__)
 FORMAT = "stalkflag-chain/1"
 NOTE_SCORE = "note_text_score"
 SENTENCE_SCORE = "sentence_text_score"
+NOTE_FAMILIARITY = "note_text_familiarity"
 _TRUSTED_TYPES = [
     "numpy.arcsinh",
     "sklearn._loss.link.LogitLink",
@@ -85,7 +87,7 @@ def feature_group(name: str) -> str:
         return "recorded categories so far"
     if name in {"suspect_from_fields", "suspect_unknown"}:
         return "how the suspect was linked"
-    if name.endswith((NOTE_SCORE, SENTENCE_SCORE)):
+    if name.endswith((NOTE_SCORE, SENTENCE_SCORE, NOTE_FAMILIARITY)):
         return "wording of the notes (text model)"
     if name == "suspect_other_victims":
         return "suspect's other victims"
@@ -230,6 +232,11 @@ def _note_probability(model, texts: np.ndarray) -> np.ndarray:
     return model.predict_proba(texts)[:, 1]
 
 
+def _note_familiarity(model, texts: np.ndarray) -> np.ndarray:
+    """Each note's share of word n-grams the sentence-pooled text model saw in training."""
+    return model[0].seen_share(texts)
+
+
 def _sentence_max(model, texts: np.ndarray) -> np.ndarray:
     """Each note's highest sentence probability under the sentence model: a note padded with
     sentences that are evidence of nothing scores as its most telling sentence does."""
@@ -294,20 +301,32 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
         sentences, _ = self._sentences(X)
         counts = _hashing(self.ngrams).transform(sentences)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
-        if self.familiarity:
-            self.seen_ = np.asarray((counts > 0).sum(axis=0)).ravel() > 0
+        self.seen_ = np.asarray((counts > 0).sum(axis=0)).ravel() > 0
         return self
+
+    def _seen(self, sentences: list[str]) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
+        """Per sentence: distinct hashed n-grams, how many of them training saw, the counts."""
+        counts = _hashing(self.ngrams).transform(sentences)
+        present = (counts > 0).astype(np.float64)
+        distinct = np.asarray(present.sum(axis=1)).ravel()
+        return distinct, present @ self.seen_.astype(np.float64), counts
+
+    def seen_share(self, X) -> np.ndarray:
+        """Per note: the share of its sentences' distinct hashed n-grams seen in training (1 for
+        a note with none)."""
+        sentences, owner = self._sentences(X)
+        distinct, seen, _ = self._seen(sentences)
+        total = np.bincount(owner, weights=distinct, minlength=len(X))
+        hit = np.bincount(owner, weights=seen, minlength=len(X))
+        return np.divide(hit, total, out=np.ones_like(hit), where=total > 0)
 
     def transform(self, X):
         sentences, owner = self._sentences(X)
-        counts = _hashing(self.ngrams).transform(sentences)
+        distinct, seen, counts = self._seen(sentences)
         vectors = self.tfidf_.transform(counts)
         n_notes = len(X)
         weight = np.maximum(np.bincount(owner, minlength=n_notes), 1.0)[owner] ** -self.power
         if self.familiarity:
-            present = (counts > 0).astype(np.float64)
-            distinct = np.asarray(present.sum(axis=1)).ravel()
-            seen = present @ self.seen_.astype(np.float64)
             share = np.divide(seen, distinct, out=np.ones_like(seen), where=distinct > 0)
             weight = weight * share**self.familiarity
         pool = sp.csr_matrix((weight, (owner, np.arange(len(owner)))), shape=(n_notes, len(owner)))
@@ -389,9 +408,9 @@ class ScoringChain:
             "valid_rows": int(valid.sum()),
             "note_words_p99": float(np.percentile(_note_words(prepared.incidents[train]), 99)),
         }
-        note_scores = None
+        note_scores = unfamiliar = None
         if cfg.text_model != "none":
-            note_scores = self._fit_note_model(prepared, y, train, groups, info)
+            note_scores, unfamiliar = self._fit_note_model(prepared, y, train, groups, info)
         X = self._features(prepared, note_scores)
         self.feature_names = tuple(X.columns)
         self.reference = self._reference(X[train])
@@ -401,8 +420,15 @@ class ScoringChain:
             info["label_issues_removed"] = int(issues.sum())
             info["label_issues_share"] = float(issues.mean())
             fit_rows = fit_rows[~issues]
+        inputs, targets = X.to_numpy()[fit_rows], y[fit_rows]
+        if unfamiliar is not None:
+            # The same training incidents once more, as a text model that never saw their
+            # writing style scores them: the classifier learns how far the text score can be
+            # trusted at each familiarity.
+            strange = self._features(prepared, unfamiliar).to_numpy()[fit_rows]
+            inputs, targets = np.vstack([inputs, strange]), np.concatenate([targets, targets])
         classifier = self._classifier()
-        classifier.fit(X.to_numpy()[fit_rows], y[fit_rows])
+        classifier.fit(inputs, targets)
         self.calibrated = CalibratedClassifierCV(
             FrozenEstimator(classifier), method=cfg.calibration
         )
@@ -419,24 +445,29 @@ class ScoringChain:
         train: np.ndarray,
         groups: np.ndarray,
         info: dict[str, Any],
-    ) -> dict[str, np.ndarray]:
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
         """Fit the text model(s) on training notes; return every row's score from each (by
         feature name), out-of-fold for training rows (so the classifier never sees a text
-        score that saw its own label)."""
+        score that saw its own label). With ``style_mix``, the note familiarity too, and a
+        second set: every row scored by a text model fitted without its writing style
+        (``None`` otherwise)."""
         texts = self._note_inputs(prepared)
         rows = np.flatnonzero(train)
         rest = np.flatnonzero(~train)
+        style_folds = None
+        if self.config.text_folds == "style" or self.config.style_mix:
+            styles = writing_style_clusters(prepared.incidents["notes"], train)
+            info["writing_style_clusters"] = np.bincount(styles[rows]).tolist()
+            style_folds = [
+                (rows[styles[rows] != style], np.flatnonzero(styles == style))
+                for style in np.unique(styles)
+            ]
         if self.config.text_folds == "style":
             # One text model per writing-style cluster, fitted without it: training notes get
             # their out-of-fold score from it, and so do the other rows (validation), so that
             # calibration and thresholds are placed on scores of notes in a style the text
             # model never saw, as a new force's export will be.
-            styles = writing_style_clusters(prepared.incidents["notes"], train)
-            info["writing_style_clusters"] = np.bincount(styles[rows]).tolist()
-            folds = [
-                (rows[styles[rows] != style], np.flatnonzero(styles == style))
-                for style in np.unique(styles)
-            ]
+            folds = style_folds
             rest = rest[:0]  # the folds above score every row
         else:
             if self.config.text_folds == "force":
@@ -448,17 +479,36 @@ class ScoringChain:
         views = {NOTE_SCORE: ("note_model", self._fit_text, _note_probability)}
         if self.config.sentence_score:
             views[SENTENCE_SCORE] = ("sentence_model", self._fit_sentences, _sentence_max)
+        if self.config.style_mix:
+            views[NOTE_FAMILIARITY] = ("note_model", self._fit_text, _note_familiarity)
         out: dict[str, np.ndarray] = {}
+        strange: dict[str, np.ndarray] = {}
+        fitted: dict[tuple[str, int], Any] = {}  # the familiarity view reuses the note model's
+
+        def fitted_model(attribute, fit, key, fit_rows):
+            if (attribute, key) not in fitted:
+                fitted[(attribute, key)] = fit(texts[fit_rows], y[fit_rows])
+            return fitted[(attribute, key)]
+
         for column, (attribute, fit, predict) in views.items():
-            full = fit(texts[rows], y[rows])
+            full = fitted_model(attribute, fit, -1, rows)
             scores = np.zeros(len(texts))
-            for fit_rows, held_rows in folds:
-                scores[held_rows] = predict(fit(texts[fit_rows], y[fit_rows]), texts[held_rows])
+            for k, (fit_rows, held_rows) in enumerate(folds):
+                scores[held_rows] = predict(
+                    fitted_model(attribute, fit, k, fit_rows), texts[held_rows]
+                )
             if len(rest):
                 scores[rest] = predict(full, texts[rest])
             out[column] = scores
             setattr(self, attribute, full)
-        return out
+            if self.config.style_mix:
+                assert style_folds is not None
+                unseen = np.zeros(len(texts))
+                for k, (fit_rows, held_rows) in enumerate(style_folds):
+                    model = fitted_model(attribute, fit, 100 + k, fit_rows)
+                    unseen[held_rows] = predict(model, texts[held_rows])
+                strange[column] = unseen
+        return out, (strange if self.config.style_mix else None)
 
     def _fit_sentences(self, texts: np.ndarray, y: np.ndarray) -> Pipeline:
         """Fit the sentence model: each sentence of a training note, labelled with its note's
@@ -473,7 +523,7 @@ class ScoringChain:
         each with every word dropped with probability p (seeded), so that no few words carry
         a note's score and a note missing some familiar words still scores on the rest."""
         p = self.config.text_dropout
-        if p > 0 and self.config.text_model != "minilm":
+        if p > 0:  # (the config refuses it with a text model that reads no words)
             texts = np.concatenate([texts, word_dropout(texts, p, seed=len(texts))])
             y = np.concatenate([y, y])
         return clone(self._blank_note_model()).fit(texts, y)
@@ -500,6 +550,12 @@ class ScoringChain:
         return texts
 
     def _note_texts(self, prepared: Prepared) -> np.ndarray:
+        texts = self._note_sentences(prepared)
+        if self.config.text_words == "normalised":
+            return np.array(normalised_text(texts), dtype=object)
+        return texts
+
+    def _note_sentences(self, prepared: Prepared) -> np.ndarray:
         if self.config.note_sentences == "about_people":
             notes = prepared.incidents["notes"].fillna("").astype(str).tolist()
             return np.array(
@@ -623,6 +679,8 @@ class ScoringChain:
         if self.note_model is not None:
             texts = self._note_inputs(prepared)
             note_scores = {NOTE_SCORE: _note_probability(self.note_model, texts)}
+            if self.config.style_mix:
+                note_scores[NOTE_FAMILIARITY] = _note_familiarity(self.note_model, texts)
             if self.sentence_model is not None:
                 note_scores[SENTENCE_SCORE] = _sentence_max(self.sentence_model, texts)
         return self._features(prepared, note_scores)

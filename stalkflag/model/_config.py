@@ -146,6 +146,18 @@ class ModelConfig(_Strict):
     (``experiments/style_holdout.md``); over three seeds it raised the recall the ranking allows
     on unseen styles and cut the real narratives flagged, but sent more of them to review
     (``experiments/seed_spread_familiarity.md``)."""
+    text_words: Literal["as_written", "normalised"] = "as_written"
+    """What the word-reading text models (``sentences_lr``, ``hashing_lr``) read: the masked
+    note ``as_written``, or ``normalised`` as the behaviour rules read it (abbreviations and
+    text-speak expanded, lower case, single typos of the rules' keywords corrected)."""
+    style_mix: bool = False
+    """``sentences_lr`` with ``text_folds`` ``victim`` or ``force`` only: teach the classifier
+    how far to trust the text score on wording the text model never saw. Each training note
+    is then scored twice: out of fold by victim (a familiar style) and by a text model fitted
+    without its writing-style cluster (an unfamiliar one), each with the note's
+    ``note_text_familiarity`` (the share of its word n-grams that text model saw in
+    training), and the classifier learns from both copies. Calibration and the flag are placed
+    on the validation notes as scored by the full text model, as before."""
     behaviour_tokens: bool = False
     """Give the text model the note's behaviour matches as words (``bhv_following``,
     ``bhv_following_not`` when negated, hypothetical or the victim's), whatever the style."""
@@ -157,6 +169,24 @@ class ModelConfig(_Strict):
             raise ValueError(
                 "model.text_familiarity weighs the sentences of text_model 'sentences_lr', "
                 f"not {self.text_model!r}"
+            )
+        if self.text_words != "as_written" and self.text_model not in {
+            "sentences_lr",
+            "hashing_lr",
+        }:
+            raise ValueError(
+                f"model.text_words chooses what a word-reading text model reads, and "
+                f"{self.text_model!r} reads none"
+            )
+        if self.style_mix and (self.text_model != "sentences_lr" or self.text_folds == "style"):
+            raise ValueError(
+                "model.style_mix needs text_model 'sentences_lr' with text_folds 'victim' or "
+                f"'force', not {self.text_model!r} with {self.text_folds!r}"
+            )
+        if self.text_dropout and self.text_model in {"minilm", "none"}:
+            raise ValueError(
+                f"model.text_dropout drops words a text model reads, and {self.text_model!r} "
+                "reads none"
             )
         if self.sentence_score and self.text_model in {"minilm", "none"}:
             raise ValueError(

@@ -382,3 +382,30 @@ def make_text_pipeline() -> Language:
     nlp.add_pipe("stalkflag_normalise")
     nlp.add_pipe("stalkflag_behaviours")
     return nlp
+
+
+_PLACEHOLDER = re.compile(r"<(NAME|PHONE|EMAIL|ADDRESS|POSTCODE|VRM)>")
+_PROTECTED = re.compile(r"\bqqph(name|phone|email|address|postcode|vrm)\b")
+
+
+@cache
+def _normaliser() -> Language:
+    """The text pipeline's tokenizer and normaliser, without the behaviour rules."""
+    nlp = spacy.blank("en")
+    for text, norm in _SPECIAL_CASES.items():
+        nlp.tokenizer.add_special_case(text, [{ORTH: text, NORM: norm}])  # type: ignore[union-attr]
+    nlp.add_pipe("stalkflag_normalise")
+    return nlp
+
+
+def normalised_text(texts) -> list[str]:
+    """Masked notes as the behaviour rules read them: each word replaced by its normal form
+    (abbreviations expanded, lower case, single typos of the rules' keywords corrected), with
+    the spacing, punctuation and placeholders kept, so that a text model reads ``and`` for
+    ``n`` and ``victim`` for ``IP`` whatever the force's shorthand."""
+    protected = (_PLACEHOLDER.sub(lambda m: f"qqph{m.group(1).lower()}", str(t)) for t in texts)
+    out = []
+    for doc in _normaliser().pipe(protected, batch_size=1024):
+        text = "".join(token.norm_ + token.whitespace_ for token in doc)
+        out.append(_PROTECTED.sub(lambda m: f"<{m.group(1).upper()}>", text))
+    return out
