@@ -24,13 +24,13 @@ from sklearn.feature_extraction.text import TfidfTransformer
 
 from stalkflag.errors import ConfigError
 from stalkflag.model import ScoringChain, TrainConfig, load_config, prepare
-from stalkflag.model._chain import feature_group
 from stalkflag.model._card import precision_at_base_rate
 from stalkflag.model._chain import (
     SentencePooledTfidf,
     _hashing,
     _sentence_max,
     behaviour_tokens,
+    feature_group,
     threshold_at_precision,
     threshold_at_recall,
     word_dropout,
