@@ -1,0 +1,144 @@
+"""Which linkage errors cost issue 4's goal? Each kind fixed alone with the synthetic truth.
+
+Run: ``.venv/bin/python experiments/linkage_errors.py --seeds 42 --n-unseen 8000 --out experiments/linkage_errors.md``
+
+Same cached exports as ``seed_spread.py`` (seed 42 with 8,000 unseen-style incidents is the
+reference training run's data). ``oracle_linkage.py`` replaces all of Splink's people by the
+truth's at once; this script fixes one kind of linkage error at a time, keeping Splink's person
+ids, so the rows say where the gap between the two is:
+
+- ``Splink``: the links as made;
+- ``victims``: every incident's victim is the Splink person holding most of its true victim's
+  incidents (victims split over several persons are joined; suspects as linked);
+- ``blank suspects``: incidents whose suspect fields were blank and which the notes could not
+  tie to anyone (``victim_only``, an unknown suspect of the victim) get the Splink person
+  holding most of their true suspect's field-linked incidents, where there is one;
+- ``suspects``: every incident's suspect is the Splink person holding most of its true
+  suspect's incidents (suspects split over several persons are joined, blank ones included);
+- ``victims and suspects``: both, which is close to ``oracle_linkage.py``'s truth (persons
+  that Splink merged wrongly stay merged).
+
+Then the chosen model is fitted (split by victim, as the product does) and measured at its own
+flag, over pairs not recorded as stalking ("courses" counts each true course of conduct once;
+"best" is the most recall at precision 0.80 with the threshold placed on that set itself).
+An upper bound on what fixing each kind of error could be worth, not a linkage method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from _report import emit, per_seed_report
+from model_comparison import _view, prepared_sets
+from seed_spread import _at, _open_pairs
+
+from stalkflag.model._chain import Prepared, ScoringChain
+from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
+from stalkflag.model._evaluate import best_operating_point, true_pattern_recall
+from stalkflag.model._train import split_groups
+
+KINDS = ("Splink", "victims", "blank suspects", "suspects", "victims and suspects")
+
+
+def _majority(person: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Each incident's person replaced by the person most of its true key's incidents have."""
+    most = pd.Series(person).groupby(key).agg(lambda s: s.value_counts().index[0])
+    return most.loc[key].to_numpy(dtype=object)
+
+
+def with_fixed(prepared: Prepared, truth: pd.DataFrame, kind: str) -> Prepared:
+    """The same incidents with one kind of linkage error fixed from the truth."""
+    if kind == "Splink":
+        return prepared
+    links = prepared.links.copy()
+    victim = links["victim_person_id"].to_numpy(dtype=object)
+    suspect = links["suspect_person_id"].to_numpy(dtype=object)
+    true_victim, true_suspect = truth["victim_key"].to_numpy(), truth["suspect_key"].to_numpy()
+    if kind in ("victims", "victims and suspects"):
+        victim = _majority(victim, true_victim)
+    if kind == "blank suspects":
+        blank = links["suspect_link_method"].eq("victim_only").to_numpy()
+        most = (
+            pd.Series(suspect[~blank])
+            .groupby(true_suspect[~blank])
+            .agg(lambda s: s.value_counts().index[0])
+        )
+        found = pd.Series(true_suspect[blank]).map(most)
+        suspect = suspect.copy()
+        suspect[blank] = np.where(found.notna(), found.to_numpy(dtype=object), suspect[blank])
+    if kind in ("suspects", "victims and suspects"):
+        suspect = _majority(suspect, true_suspect)
+    links["victim_person_id"], links["suspect_person_id"] = victim, suspect
+    links["pair_id"] = (
+        links["suspect_person_id"].astype(str) + ">" + links["victim_person_id"].astype(str)
+    )
+    return dataclasses.replace(prepared, links=links)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=120_000)
+    parser.add_argument("--n-unseen", type=int, default=8_000)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42])
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    rows = []
+    for seed in args.seeds:
+        data = prepared_sets(args.n, args.n_unseen, seed, SyntheticConfig().incidental_detail)
+        y, unseen_y = data["main"].y, data["unseen_set"].y
+        truth, unseen_truth = data["main"].truth, data["unseen_set"].truth
+        for kind in args.kinds:
+            prepared = with_fixed(data["prepared"], truth, kind)
+            unseen = with_fixed(data["unseen"], unseen_truth, kind)
+            groups = prepared.links["victim_person_id"].to_numpy()
+            train, valid, test = split_groups(groups, seed=0, valid_fraction=0.2, test_fraction=0.2)
+            chain = ScoringChain(ModelConfig(), DecisionConfig(), data["linkage_model"])
+            chain.fit(prepared, y, train, valid, groups)
+            sets = {
+                "seen test": (
+                    _view(prepared, y, np.flatnonzero(test), truth),
+                    chain.predict_proba(chain.features(prepared))[test],
+                ),
+                "unseen": (
+                    _view(unseen, unseen_y, np.arange(len(unseen_y)), unseen_truth),
+                    chain.predict_proba(chain.features(unseen)),
+                ),
+            }
+            row: dict = {"seed": seed, "linkage": kind}
+            for name, (view, scores) in sets.items():
+                pairs = _open_pairs(view, scores)
+                recall, precision = _at(pairs, chain.flag_threshold)
+                courses = true_pattern_recall(
+                    view["pattern"],
+                    view["y"],
+                    scores >= chain.flag_threshold,
+                    view["recorded"],
+                    view["pair"],
+                )
+                row |= {
+                    f"{name} recall": recall,
+                    f"{name} courses recall": courses["true_pattern_recall"],
+                    f"{name} precision": precision,
+                    f"{name} best": best_operating_point(
+                        pairs["y"], pairs["score"], precision=0.80
+                    )["recall"],
+                }
+            rows.append(row)
+            print(pd.DataFrame(rows[-1:]).to_string(), flush=True)
+    table = pd.DataFrame(rows)
+    summary = table.drop(columns="seed").groupby("linkage", sort=False).mean().reset_index()
+    cmd = (
+        f".venv/bin/python experiments/linkage_errors.py --n {args.n} --n-unseen {args.n_unseen} "
+        f"--seeds {' '.join(map(str, args.seeds))}"
+    )
+    title = "Linkage errors one kind at a time: what fixing each could be worth at most"
+    emit(per_seed_report(title, cmd, __doc__, table, summary), args.out)
+
+
+if __name__ == "__main__":
+    main()
