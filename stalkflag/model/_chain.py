@@ -462,7 +462,7 @@ class ScoringChain:
                 (rows[styles[rows] != style], np.flatnonzero(styles == style))
                 for style in np.unique(styles)
             ]
-        if self.config.text_folds == "style":
+        if self.config.text_folds == "style" and style_folds is not None:
             # One text model per writing-style cluster, fitted without it: training notes get
             # their out-of-fold score from it, and so do the other rows (validation), so that
             # calibration and thresholds are placed on scores of notes in a style the text
