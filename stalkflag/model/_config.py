@@ -149,7 +149,9 @@ class ModelConfig(_Strict):
     text_words: Literal["as_written", "normalised"] = "as_written"
     """What the word-reading text models (``sentences_lr``, ``hashing_lr``) read: the masked
     note ``as_written``, or ``normalised`` as the behaviour rules read it (abbreviations and
-    text-speak expanded, lower case, single typos of the rules' keywords corrected)."""
+    text-speak expanded, lower case, single typos of the rules' keywords corrected). Not adopted: over seeds 57 and 31 it moved unseen-style recall at the
+    flag by 0 and +0.007 but lowered the recall the ranking allows, and flagged more real
+    narratives on one seed (``experiments/seed_spread_mix_words.md``)."""
     style_mix: bool = False
     """``sentences_lr`` with ``text_folds`` ``victim`` or ``force`` only: teach the classifier
     how far to trust the text score on wording the text model never saw. Each training note
@@ -157,7 +159,9 @@ class ModelConfig(_Strict):
     without its writing-style cluster (an unfamiliar one), each with the note's
     ``note_text_familiarity`` (the share of its word n-grams that text model saw in
     training), and the classifier learns from both copies. Calibration and the flag are placed
-    on the validation notes as scored by the full text model, as before."""
+    on the validation notes as scored by the full text model, as before. Do not use: it
+    flagged 16-22% of the real narratives, against 0.3-2.7% without it, for at most +0.008
+    unseen-style recall (``experiments/seed_spread_mix_words.md``)."""
     behaviour_tokens: bool = False
     """Give the text model the note's behaviour matches as words (``bhv_following``,
     ``bhv_following_not`` when negated, hypothetical or the victim's), whatever the style."""
