@@ -26,6 +26,7 @@ Methods:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import pickle
 import tempfile
 import time
@@ -75,6 +76,20 @@ COLUMNS = {
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _reading_source() -> str:
+    """A fingerprint of the code and word lists that generate, link and read an export, so a
+    change to any of them (a draft of the text pipeline under an unchanged version, say)
+    never reuses a cache built before it."""
+    package = ROOT / "stalkflag"
+    digest = hashlib.sha256()
+    for folder in ("synth", "linkage", "text"):
+        for path in sorted((package / folder).rglob("*")):
+            if path.suffix in {".py", ".txt", ".csv"}:
+                digest.update(path.relative_to(package).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def prepared_sets(
     n: int, n_unseen: int, seed: int, incidental: float, *, fresh: bool = False
 ) -> dict[str, Any]:
@@ -85,7 +100,7 @@ def prepared_sets(
     from stalkflag.model._tracking import compatibility
     from stalkflag.text import BEHAVIOURS
 
-    key = f"{n}_{n_unseen}_{seed}_{incidental}_{compatibility(BEHAVIOURS)}"
+    key = f"{n}_{n_unseen}_{seed}_{incidental}_{compatibility(BEHAVIOURS)}_{_reading_source()}"
     cache = ROOT / "data" / "generated" / "cache" / f"robust_{key}.pkl"
     if cache.exists() and not fresh:
         with cache.open("rb") as f:
