@@ -33,13 +33,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from _report import emit, per_seed_report
-from model_comparison import _view, prepared_sets
-from seed_spread import _at, _open_pairs
+from model_comparison import prepared_sets
+from oracle_linkage import fit_and_measure
 
-from stalkflag.model._chain import Prepared, ScoringChain
-from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
-from stalkflag.model._evaluate import best_operating_point, true_pattern_recall
-from stalkflag.model._train import split_groups
+from stalkflag.model._chain import Prepared
+from stalkflag.model._config import SyntheticConfig
 
 KINDS = ("Splink", "victims", "blank suspects", "suspects", "victims and suspects")
 
@@ -90,44 +88,11 @@ def main() -> None:
     rows = []
     for seed in args.seeds:
         data = prepared_sets(args.n, args.n_unseen, seed, SyntheticConfig().incidental_detail)
-        y, unseen_y = data["main"].y, data["unseen_set"].y
         truth, unseen_truth = data["main"].truth, data["unseen_set"].truth
         for kind in args.kinds:
             prepared = with_fixed(data["prepared"], truth, kind)
             unseen = with_fixed(data["unseen"], unseen_truth, kind)
-            groups = prepared.links["victim_person_id"].to_numpy()
-            train, valid, test = split_groups(groups, seed=0, valid_fraction=0.2, test_fraction=0.2)
-            chain = ScoringChain(ModelConfig(), DecisionConfig(), data["linkage_model"])
-            chain.fit(prepared, y, train, valid, groups)
-            sets = {
-                "seen test": (
-                    _view(prepared, y, np.flatnonzero(test), truth),
-                    chain.predict_proba(chain.features(prepared))[test],
-                ),
-                "unseen": (
-                    _view(unseen, unseen_y, np.arange(len(unseen_y)), unseen_truth),
-                    chain.predict_proba(chain.features(unseen)),
-                ),
-            }
-            row: dict = {"seed": seed, "linkage": kind}
-            for name, (view, scores) in sets.items():
-                pairs = _open_pairs(view, scores)
-                recall, precision = _at(pairs, chain.flag_threshold)
-                courses = true_pattern_recall(
-                    view["pattern"],
-                    view["y"],
-                    scores >= chain.flag_threshold,
-                    view["recorded"],
-                    view["pair"],
-                )
-                row |= {
-                    f"{name} recall": recall,
-                    f"{name} courses recall": courses["true_pattern_recall"],
-                    f"{name} precision": precision,
-                    f"{name} best": best_operating_point(
-                        pairs["y"], pairs["score"], precision=0.80
-                    )["recall"],
-                }
+            row = {"seed": seed, "linkage": kind} | fit_and_measure(data, prepared, unseen)
             rows.append(row)
             print(pd.DataFrame(rows[-1:]).to_string(), flush=True)
     table = pd.DataFrame(rows)

@@ -398,24 +398,25 @@ def test_sentence_score_is_the_most_telling_sentence_whatever_the_padding():
     np.testing.assert_allclose(both[0], alone[0], atol=1e-12)
 
 
-def test_sentence_score_needs_a_text_model_that_reads_words():
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        (["model.sentence_score=true", "model.text_model=minilm"], "sentence_score"),
+        (["model.text_familiarity=2", "model.text_model=hashing_lr"], "text_familiarity"),
+        (["model.text_dropout=0.3", "model.text_model=minilm"], "text_dropout"),
+        (["model.text_words=normalised", "model.text_model=none"], "text_words"),
+        (["model.style_mix=true", "model.text_model=hashing_lr"], "style_mix"),
+        (["model.style_mix=true", "model.text_folds=style"], "style_mix"),
+    ],
+)
+def test_a_text_option_the_text_model_cannot_use_is_an_error_naming_it(overrides, key):
     with pytest.raises(ConfigError) as info:
-        load_config(CONFIG, ["model.sentence_score=true", "model.text_model=minilm"])
-    assert "sentence_score" in info.value.message
-    with pytest.raises(ConfigError) as info:
-        load_config(CONFIG, ["model.text_familiarity=2", "model.text_model=hashing_lr"])
-    assert "text_familiarity" in info.value.message
+        load_config(CONFIG, overrides)
+    assert key in info.value.message
+
+
+def test_familiarity_at_its_default_is_accepted_with_any_text_model():
     assert load_config(CONFIG, ["model.text_model=hashing_lr"]).model.text_familiarity == 1.0
-    with pytest.raises(ConfigError) as info:
-        load_config(CONFIG, ["model.text_dropout=0.3", "model.text_model=minilm"])
-    assert "text_dropout" in info.value.message
-    with pytest.raises(ConfigError) as info:
-        load_config(CONFIG, ["model.text_words=normalised", "model.text_model=none"])
-    assert "text_words" in info.value.message
-    for wrong in (["model.text_model=hashing_lr"], ["model.text_folds=style"]):
-        with pytest.raises(ConfigError) as info:
-            load_config(CONFIG, ["model.style_mix=true", *wrong])
-        assert "style_mix" in info.value.message
 
 
 # -- the session-trained model -----------------------------------------------------------------
