@@ -28,16 +28,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _report import emit, per_seed_report
-from model_comparison import prepared_sets
-from oracle_linkage import fit_and_measure
+from oracle_linkage import run
 
 from stalkflag.model._chain import Prepared
-from stalkflag.model._config import SyntheticConfig
 
 KINDS = ("Splink", "victims", "blank suspects", "suspects", "victims and suspects")
 
@@ -85,24 +83,9 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    rows = []
-    for seed in args.seeds:
-        data = prepared_sets(args.n, args.n_unseen, seed, SyntheticConfig().incidental_detail)
-        truth, unseen_truth = data["main"].truth, data["unseen_set"].truth
-        for kind in args.kinds:
-            prepared = with_fixed(data["prepared"], truth, kind)
-            unseen = with_fixed(data["unseen"], unseen_truth, kind)
-            row = {"seed": seed, "linkage": kind} | fit_and_measure(data, prepared, unseen)
-            rows.append(row)
-            print(pd.DataFrame(rows[-1:]).to_string(), flush=True)
-    table = pd.DataFrame(rows)
-    summary = table.drop(columns="seed").groupby("linkage", sort=False).mean().reset_index()
-    cmd = (
-        f".venv/bin/python experiments/linkage_errors.py --n {args.n} --n-unseen {args.n_unseen} "
-        f"--seeds {' '.join(map(str, args.seeds))}"
-    )
-    title = "Linkage errors one kind at a time: what fixing each could be worth at most"
-    emit(per_seed_report(title, cmd, __doc__, table, summary), args.out)
+    relink = {kind: functools.partial(with_fixed, kind=kind) for kind in args.kinds}
+    run(args, relink, "linkage_errors.py", __doc__,
+        "Linkage errors one kind at a time: what fixing each could be worth at most")  # fmt: skip
 
 
 if __name__ == "__main__":

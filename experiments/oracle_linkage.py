@@ -78,6 +78,26 @@ def fit_and_measure(data: dict, prepared: Prepared, unseen: Prepared) -> dict[st
     return row
 
 
+def run(args, relink: dict, script: str, doc: str, title: str) -> None:
+    """For each seed and each way of relinking (name -> function of the prepared incidents and
+    their truth), fit and measure the chosen model; emit the rows and their mean per way."""
+    rows = []
+    for seed in args.seeds:
+        data = prepared_sets(args.n, args.n_unseen, seed, SyntheticConfig().incidental_detail)
+        for name, fix in relink.items():
+            prepared = fix(data["prepared"], data["main"].truth)
+            unseen = fix(data["unseen"], data["unseen_set"].truth)
+            rows.append({"seed": seed, "linkage": name} | fit_and_measure(data, prepared, unseen))
+            print(pd.DataFrame(rows[-1:]).to_string(), flush=True)
+    table = pd.DataFrame(rows)
+    summary = table.drop(columns="seed").groupby("linkage", sort=False).mean().reset_index()
+    cmd = (
+        f".venv/bin/python experiments/{script} --n {args.n} --n-unseen {args.n_unseen} "
+        f"--seeds {' '.join(map(str, args.seeds))}"
+    )
+    emit(per_seed_report(title, cmd, doc, table, summary), args.out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=120_000)
@@ -85,26 +105,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[57])
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    rows = []
-    for seed in args.seeds:
-        data = prepared_sets(args.n, args.n_unseen, seed, SyntheticConfig().incidental_detail)
-        truth, unseen_truth = data["main"].truth, data["unseen_set"].truth
-        for linkage in ("Splink", "truth"):
-            prepared, unseen = data["prepared"], data["unseen"]
-            if linkage == "truth":
-                prepared = with_true_people(prepared, truth)
-                unseen = with_true_people(unseen, unseen_truth)
-            row = {"seed": seed, "linkage": linkage} | fit_and_measure(data, prepared, unseen)
-            rows.append(row)
-            print(pd.DataFrame(rows[-1:]).to_string(), flush=True)
-    table = pd.DataFrame(rows)
-    summary = table.drop(columns="seed").groupby("linkage", sort=False).mean().reset_index()
-    cmd = (
-        f".venv/bin/python experiments/oracle_linkage.py --n {args.n} --n-unseen {args.n_unseen} "
-        f"--seeds {' '.join(map(str, args.seeds))}"
-    )
-    title = "Linkage's share of the shortfall: Splink's people against the truth's"
-    emit(per_seed_report(title, cmd, __doc__, table, summary), args.out)
+    relink = {"Splink": lambda prepared, truth: prepared, "truth": with_true_people}
+    run(args, relink, "oracle_linkage.py", __doc__,
+        "Linkage's share of the shortfall: Splink's people against the truth's")  # fmt: skip
 
 
 if __name__ == "__main__":
