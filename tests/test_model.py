@@ -896,6 +896,10 @@ def test_mlflow_run_has_params_metrics_tags_and_artifacts(trained, logged, tmp_p
     assert metrics["val_pattern_pr_auc"] == pytest.approx(info["value"])
     assert run.data.tags["data.fingerprint"] == trained.dataset.fingerprint
     assert run.data.tags["stalkflag.version"] == stalkflag.__version__
+    from importlib import metadata
+
+    assert run.data.tags["env.scikit-learn"] == metadata.version("scikit-learn")
+    assert run.data.tags["env.splink"] == metadata.version("splink")
     local = Path(
         mlflow.artifacts.download_artifacts(
             run_id=info["run_id"], dst_path=str(tmp_path), tracking_uri=uri

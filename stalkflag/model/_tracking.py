@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import platform
 import subprocess
 import tempfile
 from pathlib import Path
@@ -88,8 +89,30 @@ def _experiment(name: str, uri: str) -> str:
     return mlflow.create_experiment(name, artifact_location=location)
 
 
+_RESULT_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "spacy", "splink", "duckdb")
+"""Libraries whose version can change a run's figures; each is a run tag (``env.numpy``...)."""
+
+
+def _environment() -> dict[str, str]:
+    """Where the run ran: Python, the machine and the versions of the libraries that compute
+    its figures, so two runs of one commit that disagree can be told apart."""
+    from importlib import metadata
+
+    tags = {
+        "env.python": platform.python_version(),
+        "env.platform": platform.platform(),
+        "env.cpu_count": str(os.cpu_count()),
+    }
+    for package in _RESULT_PACKAGES:
+        try:
+            tags[f"env.{package}"] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            tags[f"env.{package}"] = "not installed"
+    return tags
+
+
 def _code_version() -> dict[str, str]:
-    tags = {"stalkflag.version": __version__}
+    tags = {"stalkflag.version": __version__, **_environment()}
     root = project_root()
     if root and (root / ".git").exists():
         try:
