@@ -27,30 +27,33 @@ An upper bound on what fixing each kind of error could be worth, not a linkage m
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from oracle_linkage import run
+from oracle_linkage import run, with_people
 
 from stalkflag.model._chain import Prepared
 
 KINDS = ("Splink", "victims", "blank suspects", "suspects", "victims and suspects")
 
 
+def _most_common(person: np.ndarray, key: np.ndarray) -> pd.Series:
+    """For each true key, the person most of its incidents were linked to."""
+    return pd.Series(person).groupby(key).agg(lambda s: s.value_counts().index[0])
+
+
 def _majority(person: np.ndarray, key: np.ndarray) -> np.ndarray:
     """Each incident's person replaced by the person most of its true key's incidents have."""
-    most = pd.Series(person).groupby(key).agg(lambda s: s.value_counts().index[0])
-    return most.loc[key].to_numpy(dtype=object)
+    return _most_common(person, key).loc[key].to_numpy(dtype=object)
 
 
 def with_fixed(prepared: Prepared, truth: pd.DataFrame, kind: str) -> Prepared:
     """The same incidents with one kind of linkage error fixed from the truth."""
     if kind == "Splink":
         return prepared
-    links = prepared.links.copy()
+    links = prepared.links
     victim = links["victim_person_id"].to_numpy(dtype=object)
     suspect = links["suspect_person_id"].to_numpy(dtype=object)
     true_victim, true_suspect = truth["victim_key"].to_numpy(), truth["suspect_key"].to_numpy()
@@ -58,21 +61,14 @@ def with_fixed(prepared: Prepared, truth: pd.DataFrame, kind: str) -> Prepared:
         victim = _majority(victim, true_victim)
     if kind == "blank suspects":
         blank = links["suspect_link_method"].eq("victim_only").to_numpy()
-        most = (
-            pd.Series(suspect[~blank])
-            .groupby(true_suspect[~blank])
-            .agg(lambda s: s.value_counts().index[0])
+        found = pd.Series(true_suspect[blank]).map(
+            _most_common(suspect[~blank], true_suspect[~blank])
         )
-        found = pd.Series(true_suspect[blank]).map(most)
         suspect = suspect.copy()
         suspect[blank] = np.where(found.notna(), found.to_numpy(dtype=object), suspect[blank])
     if kind in ("suspects", "victims and suspects"):
         suspect = _majority(suspect, true_suspect)
-    links["victim_person_id"], links["suspect_person_id"] = victim, suspect
-    links["pair_id"] = (
-        links["suspect_person_id"].astype(str) + ">" + links["victim_person_id"].astype(str)
-    )
-    return dataclasses.replace(prepared, links=links)
+    return with_people(prepared, victim, suspect)
 
 
 def main() -> None:

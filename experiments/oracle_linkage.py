@@ -24,6 +24,7 @@ from _report import emit, per_seed_report
 from model_comparison import _view, prepared_sets
 from seed_spread import _at, _open_pairs
 
+from stalkflag.linkage import pair_ids
 from stalkflag.model._chain import Prepared, ScoringChain
 from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
 from stalkflag.model._evaluate import best_operating_point, true_pattern_recall
@@ -32,10 +33,14 @@ from stalkflag.model._train import split_groups
 
 def with_true_people(prepared: Prepared, truth: pd.DataFrame) -> Prepared:
     """The same incidents, linked as the synthetic truth links them."""
+    return with_people(prepared, truth["victim_key"].to_numpy(), truth["suspect_key"].to_numpy())
+
+
+def with_people(prepared: Prepared, victim: np.ndarray, suspect: np.ndarray) -> Prepared:
+    """The same incidents with these victim and suspect persons, and the pairs they make."""
     links = prepared.links.copy()
-    links["victim_person_id"] = truth["victim_key"].to_numpy()
-    links["suspect_person_id"] = truth["suspect_key"].to_numpy()
-    links["pair_id"] = links["suspect_person_id"] + ">" + links["victim_person_id"]
+    links["victim_person_id"], links["suspect_person_id"] = victim, suspect
+    links["pair_id"] = pair_ids(suspect, victim)
     return dataclasses.replace(prepared, links=links)
 
 

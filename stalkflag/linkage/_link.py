@@ -17,7 +17,7 @@ from stalkflag.linkage._mentions import build_mentions
 from stalkflag.linkage._notes import make_notes_pipeline, name_tokens, recover_suspects
 from stalkflag.linkage._splink import run_splink
 
-__all__ = ["LinkResult", "link_incidents"]
+__all__ = ["LinkResult", "link_incidents", "pair_ids"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,11 @@ class LinkResult:
         incident_of = self.mentions.set_index("unique_id")["incident_id"]
         edges.insert(0, "other_incident_id", incident_of.reindex(other).to_numpy())
         return edges.sort_values("match_probability", ascending=False).reset_index(drop=True)
+
+
+def pair_ids(suspect, victim) -> list[str]:
+    """The pair id of each incident: ``suspect>victim`` person ids."""
+    return [f"{s}>{v}" for s, v in zip(suspect, victim, strict=True)]
 
 
 def link_incidents(
@@ -168,7 +173,7 @@ def link_incidents(
             "incident_id": incidents["incident_id"].to_numpy(),
             "victim_person_id": victim,
             "suspect_person_id": suspect,
-            "pair_id": [f"{s}>{v}" for s, v in zip(suspect, victim, strict=True)],
+            "pair_id": pair_ids(suspect, victim),
             "link_confidence": np.fmin(victim_conf.astype(float), suspect_conf.astype(float)).round(
                 4
             ),

@@ -462,7 +462,7 @@ class ScoringChain:
                 (rows[styles[rows] != style], np.flatnonzero(styles == style))
                 for style in np.unique(styles)
             ]
-        if self.config.text_folds == "style" and style_folds is not None:
+        if self.config.text_folds == "style" and style_folds:
             # One text model per writing-style cluster, fitted without it: training notes get
             # their out-of-fold score from it, and so do the other rows (validation), so that
             # calibration and thresholds are placed on scores of notes in a style the text
@@ -481,33 +481,37 @@ class ScoringChain:
             views[SENTENCE_SCORE] = ("sentence_model", self._fit_sentences, _sentence_max)
         if self.config.style_mix:
             views[NOTE_FAMILIARITY] = ("note_model", self._fit_text, _note_familiarity)
-        out: dict[str, np.ndarray] = {}
-        strange: dict[str, np.ndarray] = {}
-        fitted: dict[tuple[str, int], Any] = {}  # the familiarity view reuses the note model's
+        # Fitted text models by (model attribute, fold); the familiarity view reads the note
+        # model's fits rather than fitting its own.
+        fitted: dict[tuple[str, Any], Any] = {}
 
-        def fitted_model(attribute, fit, key, fit_rows):
+        def model(attribute, fit, key, fit_rows):
             if (attribute, key) not in fitted:
                 fitted[(attribute, key)] = fit(texts[fit_rows], y[fit_rows])
             return fitted[(attribute, key)]
 
+        def scores(attribute, fit, predict, plan) -> np.ndarray:
+            """Each row's score from the model of the fold that holds it out."""
+            out = np.zeros(len(texts))
+            for key, fit_rows, held_rows in plan:
+                out[held_rows] = predict(model(attribute, fit, key, fit_rows), texts[held_rows])
+            return out
+
+        familiar: list[tuple[Any, np.ndarray, np.ndarray]] = [
+            (("fold", k), fit_rows, held) for k, (fit_rows, held) in enumerate(folds)
+        ]
+        if len(rest):
+            familiar.append(("full", rows, rest))
+        unfamiliar = [
+            (("style", k), fit_rows, held) for k, (fit_rows, held) in enumerate(style_folds or [])
+        ]
+        out: dict[str, np.ndarray] = {}
+        strange: dict[str, np.ndarray] = {}
         for column, (attribute, fit, predict) in views.items():
-            full = fitted_model(attribute, fit, -1, rows)
-            scores = np.zeros(len(texts))
-            for k, (fit_rows, held_rows) in enumerate(folds):
-                scores[held_rows] = predict(
-                    fitted_model(attribute, fit, k, fit_rows), texts[held_rows]
-                )
-            if len(rest):
-                scores[rest] = predict(full, texts[rest])
-            out[column] = scores
-            setattr(self, attribute, full)
+            out[column] = scores(attribute, fit, predict, familiar)
+            setattr(self, attribute, model(attribute, fit, "full", rows))
             if self.config.style_mix:
-                assert style_folds is not None
-                unseen = np.zeros(len(texts))
-                for k, (fit_rows, held_rows) in enumerate(style_folds):
-                    model = fitted_model(attribute, fit, 100 + k, fit_rows)
-                    unseen[held_rows] = predict(model, texts[held_rows])
-                strange[column] = unseen
+                strange[column] = scores(attribute, fit, predict, unfamiliar)
         return out, (strange if self.config.style_mix else None)
 
     def _fit_sentences(self, texts: np.ndarray, y: np.ndarray) -> Pipeline:

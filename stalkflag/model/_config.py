@@ -149,9 +149,10 @@ class ModelConfig(_Strict):
     text_words: Literal["as_written", "normalised"] = "as_written"
     """What the word-reading text models (``sentences_lr``, ``hashing_lr``) read: the masked
     note ``as_written``, or ``normalised`` as the behaviour rules read it (abbreviations and
-    text-speak expanded, lower case, single typos of the rules' keywords corrected). Not adopted: over seeds 57 and 31 it moved unseen-style recall at the
-    flag by 0 and +0.007 but lowered the recall the ranking allows, and flagged more real
-    narratives on one seed (``experiments/seed_spread_mix_words.md``)."""
+    text-speak expanded, lower case, single typos of the rules' keywords corrected). Not
+    adopted: over seeds 57 and 31 it moved unseen-style recall at the flag by 0 and +0.007 but
+    lowered the recall the ranking allows, and flagged more real narratives on one seed
+    (``experiments/seed_spread_mix_words.md``)."""
     style_mix: bool = False
     """``sentences_lr`` with ``text_folds`` ``victim`` or ``force`` only: teach the classifier
     how far to trust the text score on wording the text model never saw. Each training note
@@ -167,7 +168,7 @@ class ModelConfig(_Strict):
     ``bhv_following_not`` when negated, hypothetical or the victim's), whatever the style."""
 
     @model_validator(mode="after")
-    def _sentence_score_needs_words(self) -> ModelConfig:
+    def _text_options_fit_the_text_model(self) -> ModelConfig:
         default = type(self).model_fields["text_familiarity"].default
         if self.text_familiarity not in (0, default) and self.text_model != "sentences_lr":
             raise ValueError(

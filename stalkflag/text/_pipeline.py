@@ -374,12 +374,18 @@ def _qualify(doc: Doc, span: Span) -> tuple[bool, bool, str]:
     return negated, hypothetical, actor
 
 
-def make_text_pipeline() -> Language:
-    """``spacy.blank("en")`` with the tokenizer special cases and both rule components."""
+def _normalising_pipeline() -> Language:
+    """``spacy.blank("en")`` with the tokenizer special cases and the normaliser."""
     nlp = spacy.blank("en")
     for text, norm in _SPECIAL_CASES.items():
         nlp.tokenizer.add_special_case(text, [{ORTH: text, NORM: norm}])  # type: ignore[union-attr]
     nlp.add_pipe("stalkflag_normalise")
+    return nlp
+
+
+def make_text_pipeline() -> Language:
+    """``spacy.blank("en")`` with the tokenizer special cases and both rule components."""
+    nlp = _normalising_pipeline()
     nlp.add_pipe("stalkflag_behaviours")
     return nlp
 
@@ -388,14 +394,8 @@ _PLACEHOLDER = re.compile(r"<(NAME|PHONE|EMAIL|ADDRESS|POSTCODE|VRM)>")
 _PROTECTED = re.compile(r"\bqqph(name|phone|email|address|postcode|vrm)\b")
 
 
-@cache
-def _normaliser() -> Language:
-    """The text pipeline's tokenizer and normaliser, without the behaviour rules."""
-    nlp = spacy.blank("en")
-    for text, norm in _SPECIAL_CASES.items():
-        nlp.tokenizer.add_special_case(text, [{ORTH: text, NORM: norm}])  # type: ignore[union-attr]
-    nlp.add_pipe("stalkflag_normalise")
-    return nlp
+_normaliser = cache(_normalising_pipeline)
+"""One shared tokenizer-and-normaliser (no behaviour rules) for :func:`normalised_text`."""
 
 
 def normalised_text(texts) -> list[str]:
