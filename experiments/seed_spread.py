@@ -84,6 +84,14 @@ TEXT_MODELS = {
         ModelConfig(text_dropout=0.3),
     ),
     "chosen": ("the chosen model (ModelConfig())", ModelConfig()),
+    "characters": (
+        "the chosen model reading character 3-5-grams within words instead of word n-grams",
+        ModelConfig(text_units="characters"),
+    ),
+    "words_and_characters": (
+        "the chosen model reading word 1-2-grams and character 3-5-grams side by side",
+        ModelConfig(text_units="both"),
+    ),
     "style_folds": (
         "sentences_lr, sentences about people, placed on unfamiliar styles (familiarity 0)",
         ModelConfig(text_folds="style", text_familiarity=0.0),

@@ -362,6 +362,17 @@ def test_seen_share_is_the_notes_share_of_seen_ngrams():
     np.testing.assert_allclose(share, [(seen + 3) / (seen + 5), 1.0, 0.0], atol=1e-12)
 
 
+def test_character_ngrams_see_most_of_a_misspelt_word_that_word_ngrams_never_saw():
+    misspelt = np.array(["He foloowed her home agian."], dtype=object)
+    words = SentencePooledTfidf(units="words").fit(_NOTES).seen_share(misspelt)[0]
+    characters = SentencePooledTfidf(units="characters").fit(_NOTES).seen_share(misspelt)[0]
+    both = SentencePooledTfidf(units="both").fit(_NOTES).seen_share(misspelt)[0]
+    # words: of 9 distinct 1-2-grams only "he", "her", "home" and "her home" were seen
+    np.testing.assert_allclose(words, 4 / 9, atol=1e-12)
+    assert characters > 0.5 > words
+    assert words < both < characters  # the union counts both kinds of n-gram
+
+
 def test_word_dropout_drops_about_p_of_the_words_and_keeps_every_sentence_end():
     notes = np.array([" ".join(f"w{i}." if i % 5 == 4 else f"w{i}" for i in range(50))] * 40)
     dropped = word_dropout(notes, 0.3, seed=1)
@@ -405,6 +416,7 @@ def test_sentence_score_is_the_most_telling_sentence_whatever_the_padding():
         (["model.text_familiarity=2", "model.text_model=hashing_lr"], "text_familiarity"),
         (["model.text_dropout=0.3", "model.text_model=minilm"], "text_dropout"),
         (["model.text_words=normalised", "model.text_model=none"], "text_words"),
+        (["model.text_units=characters", "model.text_model=minilm"], "text_units"),
         (["model.style_mix=true", "model.text_model=hashing_lr"], "style_mix"),
         (["model.style_mix=true", "model.text_folds=style"], "style_mix"),
     ],

@@ -28,7 +28,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from stalkflag import __version__
@@ -204,12 +204,33 @@ def _note_words(incidents: pd.DataFrame) -> np.ndarray:
     return incidents["notes"].fillna("").str.split().str.len().to_numpy()
 
 
-def _hashing(ngrams: int = 2) -> HashingVectorizer:
-    """Hashed word n-grams (1 to ``ngrams`` words): no vocabulary is stored, so no word of the
-    training notes (a name the masking missed, say) can be read back out of the model."""
-    return HashingVectorizer(
+CHARACTER_NGRAMS = (3, 5)
+"""Character n-grams the text model reads with ``text_units`` ``characters`` or ``both``
+(within words, padded with a space at each end: ``char_wb``)."""
+
+
+def _hashing(ngrams: int = 2, units: str = "words") -> HashingVectorizer | FeatureUnion:
+    """Hashed word n-grams (1 to ``ngrams`` words), character n-grams within words
+    (:data:`CHARACTER_NGRAMS`), or both side by side: no vocabulary is stored, so no word of
+    the training notes (a name the masking missed, say) can be read back out of the model.
+
+    A misspelt word ("msesaging", "tetxs") is a new word to a word n-gram but shares most of
+    its character n-grams with the word it stands for."""
+    words = HashingVectorizer(
         ngram_range=(1, ngrams), n_features=2**18, alternate_sign=False, norm=None
     )
+    if units == "words":
+        return words
+    characters = HashingVectorizer(
+        analyzer="char_wb",
+        ngram_range=CHARACTER_NGRAMS,
+        n_features=2**20,
+        alternate_sign=False,
+        norm=None,
+    )
+    if units == "characters":
+        return characters
+    return FeatureUnion([("words", words), ("characters", characters)])
 
 
 def word_dropout(texts: np.ndarray, p: float, *, seed: int = 0) -> np.ndarray:
@@ -280,12 +301,16 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
         power: 0 sums the sentences, 1 averages them.
         ngrams: Word n-grams read, 1 to this many.
         familiarity: The power of the seen-n-gram share (0: off).
+        units: ``words``, ``characters`` or ``both`` (see :func:`_hashing`).
     """
 
-    def __init__(self, power: float = 0.5, ngrams: int = 2, familiarity: float = 0.0):
+    def __init__(
+        self, power: float = 0.5, ngrams: int = 2, familiarity: float = 0.0, units: str = "words"
+    ):
         self.power = power
         self.ngrams = ngrams
         self.familiarity = familiarity
+        self.units = units
 
     @staticmethod
     def _sentences(notes) -> tuple[list[str], np.ndarray]:
@@ -299,14 +324,14 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         sentences, _ = self._sentences(X)
-        counts = _hashing(self.ngrams).transform(sentences)
+        counts = _hashing(self.ngrams, self.units).transform(sentences)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
         self.seen_ = np.asarray((counts > 0).sum(axis=0)).ravel() > 0
         return self
 
     def _seen(self, sentences: list[str]) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
         """Per sentence: distinct hashed n-grams, how many of them training saw, the counts."""
-        counts = _hashing(self.ngrams).transform(sentences)
+        counts = _hashing(self.ngrams, self.units).transform(sentences)
         present = (counts > 0).astype(np.float64)
         distinct = np.asarray(present.sum(axis=1)).ravel()
         return distinct, present @ self.seen_.astype(np.float64), counts
@@ -334,15 +359,19 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
 
 
 def _note_model(
-    C: float = 4.0, pooling: str = "note", ngrams: int = 2, familiarity: float = 0.0
+    C: float = 4.0,
+    pooling: str = "note",
+    ngrams: int = 2,
+    familiarity: float = 0.0,
+    units: str = "words",
 ) -> Pipeline:
-    """The per-note text model: TF-IDF of hashed word 1-2-grams of the masked note, pooled
-    over its sentences (``sentences``) or over the whole note (``note``), and logistic
-    regression."""
+    """The per-note text model: TF-IDF of hashed word 1-2-grams (or character n-grams, or
+    both) of the masked note, pooled over its sentences (``sentences``) or over the whole note
+    (``note``), and logistic regression."""
     vectors = (
-        [SentencePooledTfidf(power=0.5, ngrams=ngrams, familiarity=familiarity)]
+        [SentencePooledTfidf(power=0.5, ngrams=ngrams, familiarity=familiarity, units=units)]
         if pooling == "sentences"
-        else [_hashing(ngrams), TfidfTransformer(sublinear_tf=True)]
+        else [_hashing(ngrams, units), TfidfTransformer(sublinear_tf=True)]
     )
     return make_pipeline(*vectors, LogisticRegression(C=C, solver="liblinear"))
 
@@ -519,7 +548,9 @@ class ScoringChain:
         label (most sentences of a stalking note say nothing of it, so the model learns which
         words make a sentence evidence, and padding words weigh nothing either way)."""
         sentences, owner = SentencePooledTfidf._sentences(texts)
-        model = _note_model(self.config.text_C, "note", self.config.text_ngrams)
+        model = _note_model(
+            self.config.text_C, "note", self.config.text_ngrams, units=self.config.text_units
+        )
         return model.fit(sentences, np.asarray(y)[owner])
 
     def _fit_text(self, texts: np.ndarray, y: np.ndarray):
@@ -537,7 +568,11 @@ class ScoringChain:
             return LogisticRegression(C=self.config.text_C, max_iter=2000)
         pooling = "note" if self.config.text_model == "hashing_lr" else "sentences"
         return _note_model(
-            self.config.text_C, pooling, self.config.text_ngrams, self.config.text_familiarity
+            self.config.text_C,
+            pooling,
+            self.config.text_ngrams,
+            self.config.text_familiarity,
+            self.config.text_units,
         )
 
     def _note_inputs(self, prepared: Prepared) -> np.ndarray:

@@ -130,6 +130,11 @@ class ModelConfig(_Strict):
     """The text model's inverse regularisation strength (logistic regression)."""
     text_ngrams: int = Field(default=2, ge=1, le=3)
     """Word n-grams the text model reads, from single words up to this many."""
+    text_units: Literal["words", "characters", "both"] = "words"
+    """What the word-reading text models (``sentences_lr``, ``hashing_lr``) count: word
+    n-grams (``text_ngrams``), character n-grams within words (3 to 5 characters), or both.
+    A misspelt or abbreviated word shares most of its character n-grams with the word it
+    stands for; to a word n-gram it is a word never seen."""
     text_dropout: float = Field(default=0.0, ge=0, lt=1)
     """Fit the text model on each training note and one copy with every word dropped with this
     probability (0: no copies)."""
@@ -181,6 +186,11 @@ class ModelConfig(_Strict):
         }:
             raise ValueError(
                 f"model.text_words chooses what a word-reading text model reads, and "
+                f"{self.text_model!r} reads none"
+            )
+        if self.text_units != "words" and self.text_model not in {"sentences_lr", "hashing_lr"}:
+            raise ValueError(
+                f"model.text_units chooses what a word-reading text model counts, and "
                 f"{self.text_model!r} reads none"
             )
         if self.style_mix and (self.text_model != "sentences_lr" or self.text_folds == "style"):
