@@ -85,6 +85,12 @@ class SplitConfig(_Strict):
     """The latest-starting victims' share in the time split."""
 
 
+_WORD_READING_TEXT_MODELS = frozenset({"sentences_lr", "hashing_lr"})
+_WORD_OPTIONS = ("text_words", "text_units", "text_dropout", "sentence_score")
+"""ModelConfig options about the words a text model reads: set away from their defaults, they
+are an error with a text model that reads none (``minilm``, ``none``)."""
+
+
 class ModelConfig(_Strict):
     classifier: Literal["boosted", "linear"] = "boosted"
     text_model: Literal["hashing_lr", "sentences_lr", "minilm", "none"] = "sentences_lr"
@@ -182,32 +188,18 @@ class ModelConfig(_Strict):
                 "model.text_familiarity weighs the sentences of text_model 'sentences_lr', "
                 f"not {self.text_model!r}"
             )
-        if self.text_words != "as_written" and self.text_model not in {
-            "sentences_lr",
-            "hashing_lr",
-        }:
-            raise ValueError(
-                f"model.text_words chooses what a word-reading text model reads, and "
-                f"{self.text_model!r} reads none"
-            )
-        if self.text_units != "words" and self.text_model not in {"sentences_lr", "hashing_lr"}:
-            raise ValueError(
-                f"model.text_units chooses what a word-reading text model counts, and "
-                f"{self.text_model!r} reads none"
-            )
+        if self.text_model not in _WORD_READING_TEXT_MODELS:
+            for option in _WORD_OPTIONS:
+                if getattr(self, option) != type(self).model_fields[option].default:
+                    raise ValueError(
+                        f"model.{option} needs a text model that reads words "
+                        f"({' or '.join(sorted(_WORD_READING_TEXT_MODELS))}), "
+                        f"not {self.text_model!r}"
+                    )
         if self.style_mix and (self.text_model != "sentences_lr" or self.text_folds == "style"):
             raise ValueError(
                 "model.style_mix needs text_model 'sentences_lr' with text_folds 'victim' or "
                 f"'force', not {self.text_model!r} with {self.text_folds!r}"
-            )
-        if self.text_dropout and self.text_model in {"minilm", "none"}:
-            raise ValueError(
-                f"model.text_dropout drops words a text model reads, and {self.text_model!r} "
-                "reads none"
-            )
-        if self.sentence_score and self.text_model in {"minilm", "none"}:
-            raise ValueError(
-                f"model.sentence_score needs a text model that reads words, not {self.text_model!r}"
             )
         return self
 
