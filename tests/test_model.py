@@ -37,7 +37,13 @@ from stalkflag.model._chain import (
     writing_style_clusters,
     writing_style_features,
 )
-from stalkflag.model._evaluate import best_operating_point, ece, true_pattern_recall
+from stalkflag.model._evaluate import (
+    best_operating_point,
+    ece,
+    evaluate_scores,
+    true_pattern_recall,
+    wilson_interval,
+)
 from stalkflag.model._train import split_groups
 from tests.conftest import PROJECT
 
@@ -280,6 +286,31 @@ def test_a_course_of_conduct_split_by_linkage_counts_once_and_is_found_by_any_pi
     )
     assert got == {"true_pattern_recall": 0.5, "n_true_stalking_patterns": 2,
                    "true_patterns_split": 0.5}  # fmt: skip
+
+
+def test_wilson_interval_matches_the_published_value_and_narrows_with_more_items():
+    # 8 of 10: Wilson 95% interval 0.490 to 0.943 (Newcombe 1998, table I).
+    assert wilson_interval(8, 10) == pytest.approx((0.4902, 0.9433), abs=5e-4)
+    low, high = wilson_interval(800, 1000)
+    assert low < 0.8 < high and high - low < 0.06
+    assert all(math.isnan(v) for v in wilson_interval(0, 0))
+
+
+def test_headline_intervals_bracket_the_recall_and_precision_at_the_flag():
+    rng = np.random.default_rng(0)
+    n = 400
+    y = rng.integers(0, 2, n)
+    scores = np.clip(0.35 * y + rng.random(n) * 0.7, 0, 1)
+    m = evaluate_scores(
+        y, scores, pair=np.arange(n), recorded_stalking=np.zeros(n, bool),
+        order_key=np.arange(n), flag_threshold=0.5, true_pattern=np.arange(n),
+    )  # fmt: skip
+    for key in ("pattern_recall", "pattern_precision", "true_pattern_recall"):
+        assert m[f"{key}_low"] < m[key] < m[f"{key}_high"], key
+    flagged = scores >= 0.5
+    assert (m["pattern_recall_low"], m["pattern_recall_high"]) == pytest.approx(
+        wilson_interval(int((flagged & (y == 1)).sum()), int(y.sum()))
+    )
 
 
 def test_ece_is_zero_when_every_bin_is_calibrated():

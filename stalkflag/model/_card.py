@@ -13,10 +13,14 @@ __all__ = ["model_card", "precision_at_base_rate"]
 
 _HEADLINE = [
     ("pattern_pr_auc", "pattern PR-AUC"),
+    ("n_stalking_pairs", "misrecorded stalking pairs"),
     ("pattern_recall", "recall, misrecorded stalking pairs"),
+    ("pattern_recall_interval", "recall, 95% interval"),
     ("pattern_precision", "precision at that recall"),
+    ("pattern_precision_interval", "precision, 95% interval"),
     ("pattern_false_alarms", "false alarms (pairs)"),
     ("true_pattern_recall", "recall, misrecorded courses of conduct (each once)"),
+    ("true_pattern_recall_interval", "courses recall, 95% interval"),
     ("true_patterns_split", "courses of conduct split by linkage"),
     ("pattern_ece", "calibration error (pairs, latest score)"),
     ("incident_pr_auc", "incident PR-AUC"),
@@ -27,6 +31,18 @@ _HEADLINE = [
     ("recall_flag_or_review", "recall, flag or review"),
     ("missed_when_cleared", "stalking among cleared pairs"),
 ]
+
+
+_BAND_ONLY = {"review_share", "recall_flag_or_review", "missed_when_cleared"}
+"""Headline rows only a scorer with a review band has (keyword search has none)."""
+
+
+def _cell(metrics: dict[str, float], key: str) -> str:
+    """A headline figure, or for ``*_interval`` keys its Wilson 95% interval."""
+    if key.endswith("_interval"):
+        low, high = (metrics.get(f"{key[: -len('_interval')]}_{end}") for end in ("low", "high"))
+        return "n/a" if low is None or high is None else f"{_fmt(low)} to {_fmt(high)}"
+    return _fmt(metrics.get(key))
 
 
 def _fmt(value: float | None) -> str:
@@ -173,19 +189,23 @@ def model_card(
         "flagged when any of its incidents is. Keyword search = notes containing stalk, follow or watching.",
         "Pairs are what linkage made of the export; a course of conduct (the synthetic truth's pattern) that",
         "linkage split over several pairs counts once in the courses-of-conduct recall, found when any of",
-        "its pairs is flagged, and once per piece in the pairs' recall.",
+        "its pairs is flagged, and once per piece in the pairs' recall. The 95% intervals are Wilson score",
+        "intervals that treat pairs (courses) as independent draws; a suspect's pairs are not quite",
+        "independent, so the true uncertainty is somewhat wider.",
         "",
     ]
     table = pd.DataFrame(
         {
-            name.replace("_", " "): {label: _fmt(h.metrics.get(key)) for key, label in _HEADLINE}
+            name.replace("_", " "): {label: _cell(h.metrics, key) for key, label in _HEADLINE}
             for name, h in held.items()
         }
     )
     keywords = pd.DataFrame(
         {
             f"keywords, {name.replace('_', ' ')}": {
-                label: _fmt(h.metrics.get(f"keywords_{key}")) for key, label in _HEADLINE[:11]
+                label: _cell(h.metrics, f"keywords_{key}")
+                for key, label in _HEADLINE
+                if key not in _BAND_ONLY
             }
             for name, h in held.items()
         }

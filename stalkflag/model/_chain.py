@@ -36,7 +36,7 @@ from stalkflag.errors import ConfigError
 from stalkflag.features import ACTS, ONLINE_BEHAVIOURS, behaviour_matrix, pattern_features
 from stalkflag.linkage import link_incidents
 from stalkflag.model._config import DecisionConfig, ModelConfig
-from stalkflag.model._evaluate import pairs_of
+from stalkflag.model._evaluate import pairs_of, wilson_lower_bound
 from stalkflag.schema import CATEGORIES
 from stalkflag.text import BEHAVIOURS, TEXT_PIPELINE, BehaviourMatch, make_text_pipeline
 from stalkflag.text._pipeline import normalised_text
@@ -1098,15 +1098,6 @@ def threshold_at_precision(
     # (a share exactly at the target counts, whatever the last bit of floating point says)
     ok = np.flatnonzero((precision >= target - 1e-12) & last)
     return float(s[ok[-1]]) if len(ok) else math.inf
-
-
-def wilson_lower_bound(share: np.ndarray, n: np.ndarray, z: float) -> np.ndarray:
-    """The lower end of the Wilson score interval for a share observed on ``n`` items (Wilson
-    1927): ``z`` = 1 is a one-sided 84% bound."""
-    share, n = np.asarray(share, dtype=float), np.asarray(n, dtype=float)
-    centre = share + z * z / (2 * n)
-    spread = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
-    return (centre - spread) / (1 + z * z / n)
 
 
 def threshold_at_recall(y: np.ndarray, scores: np.ndarray, target: float) -> float:

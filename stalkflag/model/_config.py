@@ -40,7 +40,7 @@ class SyntheticConfig(_Strict):
     unseen_styles: tuple[str, ...] = ("statement", "verbose", "informal")
     """Writing styles kept out of training; a second export written only in them tests
     generalisation to phrasing the model never saw."""
-    n_unseen: int = Field(default=8_000, ge=0)
+    n_unseen: int = Field(default=30_000, ge=0)
     incidental_detail: float = Field(default=SynthConfig.incidental_detail, ge=0.0, le=1.0)
     """Share of notes that carry incidental detail (see :class:`stalkflag.synth.SynthConfig`)."""
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest
 from sklearn.metrics import average_precision_score
 
 __all__ = [
@@ -39,6 +40,24 @@ def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
         if inside.any():
             total += inside.sum() * abs(p[inside].mean() - y[inside].mean())
     return total / len(y)
+
+
+def wilson_lower_bound(share: np.ndarray, n: np.ndarray, z: float) -> np.ndarray:
+    """The lower end of the Wilson score interval for a share observed on ``n`` items (Wilson
+    1927): ``z`` = 1 is a one-sided 84% bound."""
+    share, n = np.asarray(share, dtype=float), np.asarray(n, dtype=float)
+    centre = share + z * z / (2 * n)
+    spread = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
+
+
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for ``successes`` out of ``n`` (scipy's), treating the items as
+    independent draws; ``(nan, nan)`` when ``n`` is 0."""
+    if n == 0:
+        return float("nan"), float("nan")
+    interval = binomtest(int(successes), int(n)).proportion_ci(confidence, method="wilson")
+    return float(interval.low), float(interval.high)
 
 
 def operating_point(y: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
@@ -134,12 +153,22 @@ def evaluate_scores(
     out["pattern_precision"] = point["precision"]
     out["pattern_recall"] = point["recall"]
     out["pattern_false_alarms"] = point["false_alarms"]
+    hits, positives = point["flagged"] - point["false_alarms"], int(op["y"].sum())
+    out["pattern_recall_low"], out["pattern_recall_high"] = wilson_interval(hits, positives)
+    out["pattern_precision_low"], out["pattern_precision_high"] = wilson_interval(
+        hits, point["flagged"]
+    )
     out["pattern_ece"] = ece(op["y"].to_numpy(), op["latest"].to_numpy())
     out["n_pairs"] = len(op)
     out["n_stalking_pairs"] = int(op["y"].sum())
     if true_pattern is not None:
         out |= true_pattern_recall(
             true_pattern, y, scores >= flag_threshold, recorded_stalking, pair
+        )
+        courses = out["n_true_stalking_patterns"]
+        found = round(out["true_pattern_recall"] * courses) if courses else 0
+        out["true_pattern_recall_low"], out["true_pattern_recall_high"] = wilson_interval(
+            found, courses
         )
     if review_threshold is not None:
         review = (op["score"] >= review_threshold) & (op["score"] < flag_threshold)
