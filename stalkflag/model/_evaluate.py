@@ -153,11 +153,10 @@ def evaluate_scores(
     out["pattern_precision"] = point["precision"]
     out["pattern_recall"] = point["recall"]
     out["pattern_false_alarms"] = point["false_alarms"]
-    hits, positives = point["flagged"] - point["false_alarms"], int(op["y"].sum())
+    flagged = int(point["flagged"])
+    hits, positives = flagged - int(point["false_alarms"]), int(op["y"].sum())
     out["pattern_recall_low"], out["pattern_recall_high"] = wilson_interval(hits, positives)
-    out["pattern_precision_low"], out["pattern_precision_high"] = wilson_interval(
-        hits, point["flagged"]
-    )
+    out["pattern_precision_low"], out["pattern_precision_high"] = wilson_interval(hits, flagged)
     out["pattern_ece"] = ece(op["y"].to_numpy(), op["latest"].to_numpy())
     out["n_pairs"] = len(op)
     out["n_stalking_pairs"] = int(op["y"].sum())
@@ -165,7 +164,7 @@ def evaluate_scores(
         out |= true_pattern_recall(
             true_pattern, y, scores >= flag_threshold, recorded_stalking, pair
         )
-        courses = out["n_true_stalking_patterns"]
+        courses = int(out["n_true_stalking_patterns"])
         found = round(out["true_pattern_recall"] * courses) if courses else 0
         out["true_pattern_recall_low"], out["true_pattern_recall_high"] = wilson_interval(
             found, courses
