@@ -13,6 +13,7 @@ endif
 DEMO_DIR ?= data/generated/demo
 DEMO_N ?= 20000
 DEMO_TRAIN_N ?= 20000
+DEMO_UNSEEN_N ?= 8000
 
 .PHONY: setup demo test lint clean
 
@@ -31,7 +32,7 @@ demo: setup  ## generate a synthetic export; validate, summarise, link it; train
 	$(VENV)/bin/stalkflag validate $(DEMO_DIR)/incidents.csv --rejects $(DEMO_DIR)/incidents.rejects.csv --show 5
 	$(VENV)/bin/stalkflag summary $(DEMO_DIR)/incidents.csv
 	$(VENV)/bin/stalkflag link $(DEMO_DIR)/incidents.csv --out $(DEMO_DIR)/linked
-	$(VENV)/bin/stalkflag train --config pipelines/train.yaml data.synthetic.n_incidents=$(DEMO_TRAIN_N) --card $(DEMO_DIR)/MODEL_CARD.md
+	$(VENV)/bin/stalkflag train --config pipelines/train.yaml data.synthetic.n_incidents=$(DEMO_TRAIN_N) data.synthetic.n_unseen=$(DEMO_UNSEEN_N) --card $(DEMO_DIR)/MODEL_CARD.md
 	$(VENV)/bin/stalkflag score $(DEMO_DIR)/incidents.csv --out $(DEMO_DIR)/scored
 
 test: setup  ## run the whole test suite (pytest exits non-zero when no test ran)
