@@ -35,7 +35,7 @@ class _Strict(BaseModel):
 class SyntheticConfig(_Strict):
     """A freshly generated export, used when no data is named."""
 
-    n_incidents: int = Field(default=120_000, ge=1_000)
+    n_incidents: int = Field(default=240_000, ge=1_000)
     seed: int = 42
     unseen_styles: tuple[str, ...] = ("statement", "verbose", "informal")
     """Writing styles kept out of training; a second export written only in them tests
