@@ -4,6 +4,7 @@ real MLflow store in a temporary folder (MLFLOW_TRACKING_URI), exit codes and no
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,7 @@ def test_train_from_another_folder_registers_the_champion(trained_store):
     assert "Intended use" in text
     assert "| pattern PR-AUC" in text and "|---" in text.replace(":", "")
     assert "Precision depends on how common stalking is" in text
+    assert re.search(r"\| recall, 95% interval +\| 0\.\d{3} to [01]\.\d{3}", text)
     client = mlflow.MlflowClient(tracking_uri=store, registry_uri=store)
     versions = client.search_model_versions("name='stalkflag'")
     assert [str(v.version) for v in versions] == ["1"]
