@@ -61,15 +61,18 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
 
 
 def operating_point(y: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
-    """Precision, recall and false alarms of a yes/no decision."""
+    """Precision, recall and false alarms of a yes/no decision, with the counts behind them."""
     y, flagged = np.asarray(y).astype(bool), np.asarray(flagged).astype(bool)
     tp = int((flagged & y).sum())
     fp = int((flagged & ~y).sum())
+    positives = int(y.sum())
     return {
         "precision": tp / (tp + fp) if tp + fp else float("nan"),
-        "recall": tp / y.sum() if y.sum() else float("nan"),
+        "recall": tp / positives if positives else float("nan"),
         "false_alarms": fp,
-        "flagged": int(flagged.sum()),
+        "flagged": tp + fp,
+        "hits": tp,
+        "positives": positives,
     }
 
 
@@ -153,13 +156,16 @@ def evaluate_scores(
     out["pattern_precision"] = point["precision"]
     out["pattern_recall"] = point["recall"]
     out["pattern_false_alarms"] = point["false_alarms"]
-    flagged = int(point["flagged"])
-    hits, positives = flagged - int(point["false_alarms"]), int(op["y"].sum())
-    out["pattern_recall_low"], out["pattern_recall_high"] = wilson_interval(hits, positives)
-    out["pattern_precision_low"], out["pattern_precision_high"] = wilson_interval(hits, flagged)
+    hits = int(point["hits"])
+    out["pattern_recall_low"], out["pattern_recall_high"] = wilson_interval(
+        hits, int(point["positives"])
+    )
+    out["pattern_precision_low"], out["pattern_precision_high"] = wilson_interval(
+        hits, int(point["flagged"])
+    )
     out["pattern_ece"] = ece(op["y"].to_numpy(), op["latest"].to_numpy())
     out["n_pairs"] = len(op)
-    out["n_stalking_pairs"] = int(op["y"].sum())
+    out["n_stalking_pairs"] = int(point["positives"])
     if true_pattern is not None:
         out |= true_pattern_recall(
             true_pattern, y, scores >= flag_threshold, recorded_stalking, pair
