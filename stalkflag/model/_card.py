@@ -40,7 +40,8 @@ _BAND_ONLY = {"review_share", "recall_flag_or_review", "missed_when_cleared"}
 def _cell(metrics: dict[str, float], key: str) -> str:
     """A headline figure, or for ``*_interval`` keys its Wilson 95% interval."""
     if key.endswith("_interval"):
-        low, high = (metrics.get(f"{key[: -len('_interval')]}_{end}") for end in ("low", "high"))
+        base = key.removesuffix("_interval")
+        low, high = metrics.get(f"{base}_low"), metrics.get(f"{base}_high")
         return "n/a" if low is None or high is None else f"{_fmt(low)} to {_fmt(high)}"
     return _fmt(metrics.get(key))
 
