@@ -26,7 +26,10 @@ from stalkflag.errors import ConfigError
 from stalkflag.model import ScoringChain, TrainConfig, load_config, prepare
 from stalkflag.model._card import precision_at_base_rate
 from stalkflag.model._chain import (
+    NOTE_SCORE,
+    VICTIM_HISTORY,
     SentencePooledTfidf,
+    _describe,
     _hashing,
     _sentence_max,
     behaviour_tokens,
@@ -519,6 +522,32 @@ def test_style_mix_teaches_the_classifier_on_unfamiliar_text_scores_too(chain, p
     texts = mixed._note_inputs(prepared)
     np.testing.assert_allclose(X[NOTE_FAMILIARITY], mixed.note_model[0].seen_share(texts))
     assert feature_group(NOTE_FAMILIARITY) == feature_group(NOTE_SCORE)
+
+
+def test_victim_history_is_one_reason_described_from_the_values_the_model_used(chain, prepared):
+    wide = copy.copy(chain)
+    wide.config = chain.config.model_copy(update={"victim_history": True})
+    wide.feature_names = ()  # every feature this config computes, not only the fitted ones
+    X = wide.features(prepared)
+    victim = [c for c in X.columns if c.startswith("victim_")]
+    assert set(victim) == {
+        "victim_reports_so_far",
+        "victim_suspects_so_far",
+        "victim_acts_so_far",
+        "victim_distinct_behaviours",
+        f"victim_max_{NOTE_SCORE}",
+    }
+    assert {feature_group(c) for c in victim} == {VICTIM_HISTORY}
+    # a victim with more linked suspects than pairs' own history shows
+    row = X.iloc[int(np.argmax(X["victim_suspects_so_far"]))]
+    assert row["victim_suspects_so_far"] >= 2
+    assert row["victim_reports_so_far"] > row["incidents_so_far"]
+    assert _describe(VICTIM_HISTORY, row) == (
+        f"{int(row['victim_reports_so_far'])} reports about "
+        f"{int(row['victim_suspects_so_far'])} suspect(s), "
+        f"{int(row['victim_distinct_behaviours'])} kinds of behaviour, "
+        f"highest note score {row[f'victim_max_{NOTE_SCORE}']:.2f}"
+    )
 
 
 def test_test_set_victims_are_disjoint_from_training(trained, chain):

@@ -76,11 +76,16 @@ _TRUSTED_TYPES = [
 """Types beyond skops' defaults that a saved chain may hold; anything else refuses to load."""
 
 
+VICTIM_HISTORY = "victim's reports so far"
+
+
 def feature_group(name: str) -> str:
     """The evidence a feature belongs to, as shown beside a flag (explanations occlude whole
     groups, so a reason is never half a feature family)."""
     if name.startswith("n_stalkflag."):
         return name[2:]
+    if name.startswith("victim_"):
+        return VICTIM_HISTORY
     if name.startswith("relationship_"):
         return "relationship"
     if name.startswith("share_recorded_"):
@@ -682,7 +687,13 @@ class ScoringChain:
         self, prepared: Prepared, note_scores: dict[str, np.ndarray] | None
     ) -> pd.DataFrame:
         extra = None if note_scores is None else pd.DataFrame(note_scores)
-        X = pattern_features(prepared.incidents, prepared.links, prepared.behaviours, extra)
+        X = pattern_features(
+            prepared.incidents,
+            prepared.links,
+            prepared.behaviours,
+            extra,
+            victim_history=self.config.victim_history,
+        )
         if self.config.labels != "clean":
             # The noisy label is made from the recorded category; it must not also be an input.
             X = X.drop(columns=[f"share_recorded_{c}" for c in CATEGORIES])
@@ -989,6 +1000,14 @@ def _describe(group: str, x: pd.Series) -> str:
         return f"{int(x['distinct_behaviours'])} kinds of behaviour{both}"
     if group == "suspect's other victims":
         return f"{int(x['suspect_other_victims'])} other victims"
+    if group == VICTIM_HISTORY:
+        score = x.get("victim_max_" + NOTE_SCORE)
+        text = "" if score is None else f", highest note score {score:.2f}"
+        return (
+            f"{int(x['victim_reports_so_far'])} reports about "
+            f"{int(x['victim_suspects_so_far'])} suspect(s), "
+            f"{int(x['victim_distinct_behaviours'])} kinds of behaviour{text}"
+        )
     if group == "relationship":
         named = [
             c.removeprefix("relationship_")

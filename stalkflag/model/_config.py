@@ -176,6 +176,13 @@ class ModelConfig(_Strict):
     on the validation notes as scored by the full text model, as before. Do not use: it
     flagged 16-22% of the real narratives, against 0.3-2.7% without it, for at most +0.008
     unseen-style recall (``experiments/seed_spread_mix_words.md``)."""
+    victim_history: bool = False
+    """Also give the classifier the linked victim's reports so far, whoever the suspect: how
+    many, about how many suspects, the stalking acts and kinds of act in them, and the
+    highest note score among them (:func:`stalkflag.features.victim_history_features`). Not
+    adopted: on the selection seed 57 it raised the validation PR-AUC by 0.0014, under the
+    0.002 fixed in advance, and moved recall at the flag by +0.004 (seen styles) and -0.004
+    (unseen) (``experiments/classifier_variants.md``)."""
     behaviour_tokens: bool = False
     """Give the text model the note's behaviour matches as words (``bhv_following``,
     ``bhv_following_not`` when negated, hypothetical or the victim's), whatever the style."""
