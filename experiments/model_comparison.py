@@ -76,17 +76,21 @@ COLUMNS = {
 ROOT = Path(__file__).resolve().parents[1]
 
 
+_READ_SUFFIXES = {".py", ".txt", ".csv"}
+
+
 def _reading_source() -> str:
     """A fingerprint of the code and word lists that generate, link and read an export, so a
     change to any of them (a draft of the text pipeline under an unchanged version, say)
     never reuses a cache built before it."""
     package = ROOT / "stalkflag"
     digest = hashlib.sha256()
+    paths = [package / "_defaults.py"]  # the linkage threshold, among others
     for folder in ("synth", "linkage", "text"):
-        for path in sorted((package / folder).rglob("*")):
-            if path.suffix in {".py", ".txt", ".csv"}:
-                digest.update(path.relative_to(package).as_posix().encode())
-                digest.update(path.read_bytes())
+        paths += sorted(p for p in (package / folder).rglob("*") if p.suffix in _READ_SUFFIXES)
+    for path in paths:
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 

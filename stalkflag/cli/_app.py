@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from stalkflag import __version__
+from stalkflag._defaults import CLUSTER_THRESHOLD
 from stalkflag.errors import ConfigError, StalkflagError
 
 app = typer.Typer(
@@ -174,7 +175,7 @@ def link(
         typer.Option(
             min=0.01, max=0.99, help="Match probability at which two mentions are one person."
         ),
-    ] = 0.35,
+    ] = CLUSTER_THRESHOLD,
     output_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
     category_map: CategoryMap = None,
     memory_limit: Annotated[

@@ -8,9 +8,10 @@ component (:mod:`._notes`) and every link says how it was made.
 from stalkflag.linkage._evaluate import cluster_scores, exact_id_baseline, exact_name_dob_baseline
 from stalkflag.linkage._link import INCIDENT_LINK_COLUMNS, LinkResult, link_incidents, pair_ids
 from stalkflag.linkage._mentions import build_mentions
-from stalkflag.linkage._splink import make_spark_session
+from stalkflag.linkage._splink import CLUSTER_THRESHOLD, make_spark_session
 
 __all__ = [
+    "CLUSTER_THRESHOLD",
     "INCIDENT_LINK_COLUMNS",
     "LinkResult",
     "build_mentions",

@@ -15,7 +15,7 @@ import pandas as pd
 from stalkflag.errors import ConfigError
 from stalkflag.linkage._mentions import build_mentions
 from stalkflag.linkage._notes import make_notes_pipeline, name_tokens, recover_suspects
-from stalkflag.linkage._splink import run_splink
+from stalkflag.linkage._splink import CLUSTER_THRESHOLD, run_splink
 
 __all__ = ["LinkResult", "link_incidents", "pair_ids"]
 
@@ -101,7 +101,7 @@ def link_incidents(
     *,
     model: dict[str, Any] | None = None,
     backend: str = "duckdb",
-    cluster_threshold: float = 0.35,
+    cluster_threshold: float = CLUSTER_THRESHOLD,
     spark=None,
     memory_limit: str = "1.5GB",
 ) -> LinkResult:

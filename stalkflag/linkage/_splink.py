@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from splink import DuckDBAPI, Linker, block_on
 
+from stalkflag._defaults import CLUSTER_THRESHOLD
 from stalkflag.linkage._settings import TRAINING_BLOCKS, build_settings
 
 __all__ = ["MODEL_FORMAT", "SplinkRun", "make_spark_session", "port_model", "run_splink"]
@@ -179,7 +180,7 @@ def run_splink(
     model: dict[str, Any] | None = None,
     backend: str = "duckdb",
     predict_threshold: float = 0.2,
-    cluster_threshold: float = 0.35,
+    cluster_threshold: float = CLUSTER_THRESHOLD,
     spark=None,
     seed: int = 0,
     memory_limit: str = "1.5GB",

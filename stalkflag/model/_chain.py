@@ -34,7 +34,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from stalkflag import __version__
 from stalkflag.errors import ConfigError
 from stalkflag.features import ACTS, ONLINE_BEHAVIOURS, behaviour_matrix, pattern_features
-from stalkflag.linkage import link_incidents
+from stalkflag.linkage import CLUSTER_THRESHOLD, link_incidents
 from stalkflag.model._config import DecisionConfig, ModelConfig
 from stalkflag.model._evaluate import pairs_of, wilson_lower_bound
 from stalkflag.schema import CATEGORIES
@@ -160,7 +160,7 @@ def prepare(
     incidents: pd.DataFrame,
     *,
     linkage_model: dict[str, Any] | None = None,
-    linkage_threshold: float = 0.35,
+    linkage_threshold: float = CLUSTER_THRESHOLD,
     memory_limit: str = "1.5GB",
     nlp=None,
 ) -> tuple[Prepared, dict[str, Any]]:
@@ -404,7 +404,7 @@ class ScoringChain:
     config: ModelConfig
     decision: DecisionConfig
     linkage_model: dict[str, Any]
-    linkage_threshold: float = 0.35
+    linkage_threshold: float = CLUSTER_THRESHOLD
     behaviours: tuple[str, ...] = BEHAVIOURS
     feature_names: tuple[str, ...] = ()
     note_model: Pipeline | None = None

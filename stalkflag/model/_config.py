@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from stalkflag._defaults import CLUSTER_THRESHOLD
 from stalkflag.errors import ConfigError
 from stalkflag.synth import STYLES, SynthConfig
 
@@ -238,7 +239,7 @@ class TrackingConfig(_Strict):
 class TrainConfig(_Strict):
     data: DataConfig = DataConfig()
     split: SplitConfig = SplitConfig()
-    linkage_threshold: float = Field(default=0.35, gt=0, lt=1)
+    linkage_threshold: float = Field(default=CLUSTER_THRESHOLD, gt=0, lt=1)
     linkage_memory_limit: str = "1.5GB"
     model: ModelConfig = ModelConfig()
     decision: DecisionConfig = DecisionConfig()
