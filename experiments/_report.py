@@ -12,6 +12,25 @@ from stalkflag.synth import SynthConfig, generate
 from stalkflag.validate import validate_export
 
 
+def means_over_seeds(table: pd.DataFrame, by: str, suffixes: tuple[str, ...]) -> pd.DataFrame:
+    """Per ``by`` value: the mean over seeds of every column ending in one of ``suffixes``, and
+    on how many seeds the goal was met (column ``goal met on both``, ``yes``/``no``)."""
+    numeric = [c for c in table.columns if c.endswith(suffixes)]
+    return (
+        table.groupby(by, sort=False)
+        .agg(
+            **{f"mean {c}": (c, "mean") for c in numeric},
+            **{
+                "seeds meeting the goal": (
+                    "goal met on both",
+                    lambda v: f"{(v == 'yes').sum()} of {len(v)}",
+                )
+            },
+        )
+        .reset_index()
+    )
+
+
 def validated_synthetic(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Generate ``n`` incidents and take them through the path a force's file takes (write
     CSV, read, validate). Returns the accepted rows and the truth aligned with them."""

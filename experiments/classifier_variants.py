@@ -35,15 +35,14 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from _report import emit, per_seed_report
+from _report import emit, means_over_seeds, per_seed_report
 from model_comparison import _view, prepared_sets
 from realworld_flags import realworld_frame
-from seed_spread import GOAL_PRECISION, GOAL_RECALL, _at, _open_pairs, _pr_auc
+from seed_spread import _open_pairs, _pr_auc, at_the_flag
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from stalkflag.model._chain import ScoringChain, prepare
 from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
-from stalkflag.model._evaluate import best_operating_point
 from stalkflag.model._score import validate_frame
 from stalkflag.model._train import split_groups
 
@@ -161,37 +160,17 @@ def main() -> None:
                 ("seen test", seen_scores[np.flatnonzero(test)]),
                 ("unseen", unseen_scores),
             ):
-                pairs = _open_pairs(views[setting], scores)
-                recall, precision = _at(pairs, cut)
-                best = best_operating_point(pairs["y"], pairs["score"], precision=GOAL_PRECISION)
-                row |= {
-                    f"{setting} PR-AUC": _pr_auc(pairs),
-                    f"{setting} recall": recall,
-                    f"{setting} precision": precision,
-                    f"{setting} best": best["recall"],
-                }
-                met &= recall >= GOAL_RECALL and precision >= GOAL_PRECISION
+                figures, goal = at_the_flag(setting, views[setting], scores, cut)
+                row |= figures
+                met &= goal
             row["goal met on both"] = "yes" if met else "no"
             row["real flagged"] = float((real_scores >= cut).mean())
             row["fit s"] = seconds
             rows.append(row)
             print(pd.DataFrame(rows[-1:]).to_string(), flush=True)
     table = pd.DataFrame(rows)
-    numeric = [
-        c for c in table.columns if c.endswith(("recall", "precision", "best", "PR-AUC", "flagged"))
-    ]
-    summary = (
-        table.groupby("variant", sort=False)
-        .agg(
-            **{f"mean {c}": (c, "mean") for c in numeric},
-            **{
-                "seeds meeting the goal": (
-                    "goal met on both",
-                    lambda v: f"{(v == 'yes').sum()} of {len(v)}",
-                )
-            },
-        )
-        .reset_index()
+    summary = means_over_seeds(
+        table, "variant", ("recall", "precision", "best", "PR-AUC", "flagged")
     )
     cmd = (
         f".venv/bin/python experiments/classifier_variants.py --n {args.n} "

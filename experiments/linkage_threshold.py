@@ -33,17 +33,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _report import emit, per_seed_report
+from _report import emit, means_over_seeds, per_seed_report
 from model_comparison import _view, prepared_sets
 from realworld_flags import realworld_frame
-from seed_spread import GOAL_PRECISION, GOAL_RECALL, _at, _open_pairs, _pr_auc
+from seed_spread import _open_pairs, _pr_auc, at_the_flag
 from sklearn.metrics import average_precision_score
 
 from stalkflag.linkage import link_incidents
 from stalkflag.linkage._evaluate import cluster_scores
 from stalkflag.model._chain import Prepared, ScoringChain, prepare
 from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
-from stalkflag.model._evaluate import best_operating_point, true_pattern_recall
+from stalkflag.model._evaluate import true_pattern_recall
 from stalkflag.model._score import validate_frame
 from stalkflag.model._train import split_groups
 
@@ -111,21 +111,13 @@ def main() -> None:
             ):
                 part = prepared if setting == "seen test" else unseen
                 view = _view(part, labels, rows_of, truth_of)
-                pairs = _open_pairs(view, scores[rows_of])
-                recall, precision = _at(pairs, cut)
+                figures, goal = at_the_flag(setting, view, scores[rows_of], cut)
                 courses = true_pattern_recall(
                     view["pattern"], view["y"], scores[rows_of] >= cut, view["recorded"],
                     view["pair"],
                 )  # fmt: skip
-                best = best_operating_point(pairs["y"], pairs["score"], precision=GOAL_PRECISION)
-                row |= {
-                    f"{setting} PR-AUC": _pr_auc(pairs),
-                    f"{setting} recall": recall,
-                    f"{setting} precision": precision,
-                    f"{setting} best": best["recall"],
-                    f"{setting} courses recall": courses["true_pattern_recall"],
-                }
-                met &= recall >= GOAL_RECALL and precision >= GOAL_PRECISION
+                row |= figures | {f"{setting} courses recall": courses["true_pattern_recall"]}
+                met &= goal
             row["goal met on both"] = "yes" if met else "no"
             row["real flagged"] = float((real_scores >= cut).mean())
             row["link s"] = linked_s
@@ -133,23 +125,8 @@ def main() -> None:
             rows.append(row)
             print(pd.DataFrame(rows[-1:]).to_string(), flush=True)
     table = pd.DataFrame(rows)
-    numeric = [
-        c
-        for c in table.columns
-        if c.endswith(("recall", "precision", "best", "PR-AUC", "flagged", "_f1"))
-    ]
-    summary = (
-        table.groupby("threshold", sort=False)
-        .agg(
-            **{f"mean {c}": (c, "mean") for c in numeric},
-            **{
-                "seeds meeting the goal": (
-                    "goal met on both",
-                    lambda v: f"{(v == 'yes').sum()} of {len(v)}",
-                )
-            },
-        )
-        .reset_index()
+    summary = means_over_seeds(
+        table, "threshold", ("recall", "precision", "best", "PR-AUC", "flagged", "_f1")
     )
     cmd = (
         f".venv/bin/python experiments/linkage_threshold.py --n {args.n} "

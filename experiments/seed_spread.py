@@ -139,6 +139,21 @@ def _at(pairs: pd.DataFrame, threshold: float) -> tuple[float, float]:
     return recall, precision
 
 
+def at_the_flag(setting: str, view: dict, scores: np.ndarray, cut: float) -> tuple[dict, bool]:
+    """One held-out set's pair figures at the flag ``cut``, keyed ``"{setting} ..."``, and
+    whether they meet the goal."""
+    pairs = _open_pairs(view, scores)
+    recall, precision = _at(pairs, cut)
+    best = best_operating_point(pairs["y"], pairs["score"], precision=GOAL_PRECISION)
+    figures = {
+        f"{setting} PR-AUC": _pr_auc(pairs),
+        f"{setting} recall": recall,
+        f"{setting} precision": precision,
+        f"{setting} best": best["recall"],
+    }
+    return figures, recall >= GOAL_RECALL and precision >= GOAL_PRECISION
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=120_000)
