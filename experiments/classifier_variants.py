@@ -57,8 +57,9 @@ VARIANTS: dict[str, dict] = {
     "stopped on held-out victims, 1000 rounds": {"max_iter": 1000, "stop_by_victim": True},
 }
 """Keyword overrides of :class:`~sklearn.ensemble.HistGradientBoostingClassifier`'s settings,
-or of :class:`ModelConfig`'s where it has the key; ``stop_by_victim``: early stopping scored on 10% of the training victims held out whole, not on
-10% of the training incidents drawn at random (whose pairs' other incidents are in the fit)."""
+or of :class:`ModelConfig`'s where it has the key; ``stop_by_victim``: early stopping scored on
+10% of the training victims held out whole, not on 10% of the training incidents drawn at
+random (whose pairs' other incidents are in the fit)."""
 
 _CONFIG_KEYS = frozenset(ModelConfig.model_fields)
 
@@ -69,7 +70,7 @@ class _StoppedByVictim(HistGradientBoostingClassifier):
 
     victims: np.ndarray
 
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(self, X, y):
         held = np.isin(self.victims, np.unique(self.victims)[::10])
         return super().fit(X[~held], y[~held], X_val=X[held], y_val=y[held])
 
@@ -160,7 +161,7 @@ def main() -> None:
                 ("seen test", seen_scores[np.flatnonzero(test)]),
                 ("unseen", unseen_scores),
             ):
-                figures, goal = at_the_flag(setting, views[setting], scores, cut)
+                figures, goal = at_the_flag(setting, _open_pairs(views[setting], scores), cut)
                 row |= figures
                 met &= goal
             row["goal met on both"] = "yes" if met else "no"

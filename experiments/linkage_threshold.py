@@ -105,13 +105,12 @@ def main() -> None:
             }
             met = True
             cut = chain.flag_threshold
-            for setting, rows_of, scores, labels, truth_of in (
-                ("seen test", np.flatnonzero(test), seen_scores, y, truth),
-                ("unseen", np.arange(len(unseen_y)), unseen_scores, unseen_y, unseen_truth),
+            for setting, part, rows_of, scores, labels, truth_of in (
+                ("seen test", prepared, np.flatnonzero(test), seen_scores, y, truth),
+                ("unseen", unseen, np.arange(len(unseen_y)), unseen_scores, unseen_y, unseen_truth),
             ):
-                part = prepared if setting == "seen test" else unseen
                 view = _view(part, labels, rows_of, truth_of)
-                figures, goal = at_the_flag(setting, view, scores[rows_of], cut)
+                figures, goal = at_the_flag(setting, _open_pairs(view, scores[rows_of]), cut)
                 courses = true_pattern_recall(
                     view["pattern"], view["y"], scores[rows_of] >= cut, view["recorded"],
                     view["pair"],

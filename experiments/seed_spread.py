@@ -139,10 +139,9 @@ def _at(pairs: pd.DataFrame, threshold: float) -> tuple[float, float]:
     return recall, precision
 
 
-def at_the_flag(setting: str, view: dict, scores: np.ndarray, cut: float) -> tuple[dict, bool]:
-    """One held-out set's pair figures at the flag ``cut``, keyed ``"{setting} ..."``, and
-    whether they meet the goal."""
-    pairs = _open_pairs(view, scores)
+def at_the_flag(setting: str, pairs: pd.DataFrame, cut: float) -> tuple[dict, bool]:
+    """One held-out set's figures at the flag ``cut`` over its pairs not recorded as stalking
+    (:func:`_open_pairs`), keyed ``"{setting} ..."``, and whether they meet the goal."""
     recall, precision = _at(pairs, cut)
     best = best_operating_point(pairs["y"], pairs["score"], precision=GOAL_PRECISION)
     figures = {
@@ -227,27 +226,20 @@ def main() -> None:
                     row = {"seed": seed, "text model": name, "guard": guard, "flag": flag}
                     met = courses_met = True
                     for setting, pairs in sets.items():
-                        recall, precision = _at(pairs, cut)
+                        figures, goal = at_the_flag(setting, pairs, cut)
                         view = views[setting]
                         courses = true_pattern_recall(
                             view["pattern"], view["y"], incident_scores[setting] >= cut,
                             view["recorded"], view["pair"],
                         )  # fmt: skip
-                        best = best_operating_point(
-                            pairs["y"], pairs["score"], precision=GOAL_PRECISION
-                        )
-                        row |= {
-                            f"{setting} PR-AUC": _pr_auc(pairs),
-                            f"{setting} recall": recall,
-                            f"{setting} precision": precision,
-                            f"{setting} best": best["recall"],
+                        row |= figures | {
                             f"{setting} courses recall": courses["true_pattern_recall"],
                             f"{setting} courses split": courses["true_patterns_split"],
                         }
-                        met &= recall >= GOAL_RECALL and precision >= GOAL_PRECISION
+                        met &= goal
                         courses_met &= (
                             courses["true_pattern_recall"] >= GOAL_RECALL
-                            and precision >= GOAL_PRECISION
+                            and figures[f"{setting} precision"] >= GOAL_PRECISION
                         )
                     row["goal met on both"] = "yes" if met else "no"
                     row["goal met on both, courses"] = "yes" if courses_met else "no"
