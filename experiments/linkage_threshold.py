@@ -54,6 +54,62 @@ def _relinked(prepared: Prepared, model: dict, threshold: float) -> Prepared:
     return dataclasses.replace(prepared, links=result.incidents.reset_index(drop=True))
 
 
+def downstream_row(
+    data: dict, real: pd.DataFrame, model: dict, threshold: float, linked: tuple[Prepared, ...]
+) -> dict:
+    """Fit the chosen chain on the seen-style export as linked in ``linked`` (seen-style,
+    unseen-style), score both and the real narratives (linked with ``model``), and measure
+    linkage, validation PR-AUC and the figures at the flag."""
+    start = time.perf_counter()
+    prepared, unseen = linked
+    y, unseen_y = data["main"].y, data["unseen_set"].y
+    truth, unseen_truth = data["main"].truth, data["unseen_set"].truth
+    real_prepared, _ = prepare(real, linkage_model=model, linkage_threshold=threshold)
+    groups = prepared.links["victim_person_id"].to_numpy()
+    train, valid, test = split_groups(groups, seed=0, valid_fraction=0.2, test_fraction=0.2)
+    chain = ScoringChain(ModelConfig(), DecisionConfig(), model, linkage_threshold=threshold)
+    chain.fit(prepared, y, train, valid, groups)
+    seen_scores, unseen_scores, real_scores = (
+        chain.predict_proba(chain.features(p)) for p in (prepared, unseen, real_prepared)
+    )
+    valid_rows = np.flatnonzero(valid)
+    val_view = _view(prepared, y, valid_rows)
+    val_pairs = _open_pairs(val_view, seen_scores[valid_rows])
+    open_incident = np.isin(val_view["pair"], val_pairs.index.to_numpy())
+    row = {
+        **{
+            f"pairs' linkage {k}": v
+            for k, v in cluster_scores(
+                prepared.links["pair_id"], truth["suspect_key"] + ">" + truth["victim_key"]
+            ).items()
+            if k.startswith("pairwise_")
+        },
+        "validation PR-AUC": _pr_auc(val_pairs),
+        "validation incident PR-AUC": float(
+            average_precision_score(
+                val_view["y"][open_incident], seen_scores[valid_rows][open_incident]
+            )
+        ),
+    }
+    met = True
+    cut = chain.flag_threshold
+    for setting, part, rows_of, scores, labels, truth_of in (
+        ("seen test", prepared, np.flatnonzero(test), seen_scores, y, truth),
+        ("unseen", unseen, np.arange(len(unseen_y)), unseen_scores, unseen_y, unseen_truth),
+    ):
+        view = _view(part, labels, rows_of, truth_of)
+        figures, goal = at_the_flag(setting, _open_pairs(view, scores[rows_of]), cut)
+        courses = true_pattern_recall(
+            view["pattern"], view["y"], scores[rows_of] >= cut, view["recorded"], view["pair"]
+        )
+        row |= figures | {f"{setting} courses recall": courses["true_pattern_recall"]}
+        met &= goal
+    row["goal met on both"] = "yes" if met else "no"
+    row["real flagged"] = float((real_scores >= cut).mean())
+    row["fit s"] = time.perf_counter() - start
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=240_000)
@@ -62,65 +118,20 @@ def main() -> None:
     parser.add_argument("--thresholds", type=float, nargs="+", default=[0.35, 0.2, 0.5, 0.7])
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    decision = DecisionConfig()
     real = validate_frame(realworld_frame()).accepted
     rows = []
     for seed in args.seeds:
         data = prepared_sets(args.n, args.n_unseen, seed, SyntheticConfig().incidental_detail)
-        model, y, unseen_y = data["linkage_model"], data["main"].y, data["unseen_set"].y
-        truth, unseen_truth = data["main"].truth, data["unseen_set"].truth
+        model = data["linkage_model"]
         for threshold in args.thresholds:
             start = time.perf_counter()
-            prepared = _relinked(data["prepared"], model, threshold)
-            unseen = _relinked(data["unseen"], model, threshold)
-            real_prepared, _ = prepare(real, linkage_model=model, linkage_threshold=threshold)
-            linked_s = time.perf_counter() - start
-            groups = prepared.links["victim_person_id"].to_numpy()
-            train, valid, test = split_groups(groups, seed=0, valid_fraction=0.2, test_fraction=0.2)
-            chain = ScoringChain(ModelConfig(), decision, model, linkage_threshold=threshold)
-            chain.fit(prepared, y, train, valid, groups)
-            seen_scores, unseen_scores, real_scores = (
-                chain.predict_proba(chain.features(p)) for p in (prepared, unseen, real_prepared)
+            linked = (
+                _relinked(data["prepared"], model, threshold),
+                _relinked(data["unseen"], model, threshold),
             )
-            valid_rows = np.flatnonzero(valid)
-            val_view = _view(prepared, y, valid_rows)
-            val_pairs = _open_pairs(val_view, seen_scores[valid_rows])
-            open_incident = np.isin(val_view["pair"], val_pairs.index.to_numpy())
-            row = {
-                "seed": seed,
-                "threshold": threshold,
-                **{
-                    f"pairs' linkage {k}": v
-                    for k, v in cluster_scores(
-                        prepared.links["pair_id"], truth["suspect_key"] + ">" + truth["victim_key"]
-                    ).items()
-                    if k.startswith("pairwise_")
-                },
-                "validation PR-AUC": _pr_auc(val_pairs),
-                "validation incident PR-AUC": float(
-                    average_precision_score(
-                        val_view["y"][open_incident], seen_scores[valid_rows][open_incident]
-                    )
-                ),
-            }
-            met = True
-            cut = chain.flag_threshold
-            for setting, part, rows_of, scores, labels, truth_of in (
-                ("seen test", prepared, np.flatnonzero(test), seen_scores, y, truth),
-                ("unseen", unseen, np.arange(len(unseen_y)), unseen_scores, unseen_y, unseen_truth),
-            ):
-                view = _view(part, labels, rows_of, truth_of)
-                figures, goal = at_the_flag(setting, _open_pairs(view, scores[rows_of]), cut)
-                courses = true_pattern_recall(
-                    view["pattern"], view["y"], scores[rows_of] >= cut, view["recorded"],
-                    view["pair"],
-                )  # fmt: skip
-                row |= figures | {f"{setting} courses recall": courses["true_pattern_recall"]}
-                met &= goal
-            row["goal met on both"] = "yes" if met else "no"
-            row["real flagged"] = float((real_scores >= cut).mean())
-            row["link s"] = linked_s
-            row["fit s"] = time.perf_counter() - start - linked_s
+            linked_s = time.perf_counter() - start
+            row = {"seed": seed, "threshold": threshold}
+            row |= downstream_row(data, real, model, threshold, linked) | {"link s": linked_s}
             rows.append(row)
             print(pd.DataFrame(rows[-1:]).to_string(), flush=True)
     table = pd.DataFrame(rows)

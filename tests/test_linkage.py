@@ -178,3 +178,35 @@ def test_blank_suspects_are_linked_from_notes_and_say_how(accepted):
         links.loc["I1", "link_confidence"] < links.loc["I0", "link_confidence"]
         or links.loc["I0", "link_confidence"] < 1
     )
+
+
+def test_optional_evidence_is_trained_saved_and_reused(linked, accepted):
+    evidence = ("other_party_id", "same_force")
+    with_it = link_incidents(accepted, evidence=evidence)
+    assert with_it.model["evidence"] == list(evidence)
+    people = with_it.model["people"]["comparisons"]
+    assert [c["output_column_name"] for c in people] == [
+        "first_name", "surname", "dob", "force_person_id", "force", "co_party",
+    ]  # fmt: skip
+    co_party = next(c for c in people if c["output_column_name"] == "co_party")
+    assert co_party["comparison_levels"][1]["label_for_charts"] == "same other party (force ID)"
+    assert {"mw_force", "mw_co_party"} <= set(with_it.edges.columns)
+    # the saved model brings its evidence: reused without naming it, it gives the same people
+    again = link_incidents(accepted, model=json.loads(json.dumps(with_it.model)))
+    assert again.incidents["pair_id"].equals(with_it.incidents["pair_id"])
+    # and the evidence changes what is linked (else this test could not tell it was used)
+    assert not with_it.incidents["pair_id"].equals(linked.incidents["pair_id"])
+
+
+def test_a_model_saved_before_optional_evidence_uses_none(linked, accepted):
+    older = {k: v for k, v in linked.model.items() if k != "evidence"}
+    again = link_incidents(accepted, model=older)
+    assert again.incidents["pair_id"].equals(linked.incidents["pair_id"])
+    assert "mw_force" not in again.edges.columns
+
+
+def test_unknown_evidence_is_refused():
+    from stalkflag.linkage._settings import build_settings
+
+    with pytest.raises(ValueError, match=r"unknown linkage evidence.*other_party_id"):
+        build_settings("people", ("shoe_size",))

@@ -104,6 +104,7 @@ def link_incidents(
     cluster_threshold: float = CLUSTER_THRESHOLD,
     spark=None,
     memory_limit: str = "1.5GB",
+    evidence: tuple[str, ...] = (),
 ) -> LinkResult:
     """Resolve victims and suspects into people and incidents into suspect -> victim pairs.
 
@@ -114,6 +115,8 @@ def link_incidents(
         cluster_threshold: Match probability at which two mentions are one person.
         spark: A Spark session for ``backend="spark"``.
         memory_limit: DuckDB's memory cap (it spills to a temporary folder beyond it).
+        evidence: Optional Splink comparisons to train with
+            (:data:`~stalkflag.linkage._settings.EVIDENCE`); a saved ``model`` brings its own.
 
     Returns:
         The incidents' links, the people, the mentions, the scored pairs and the model.
@@ -138,6 +141,7 @@ def link_incidents(
         cluster_threshold=cluster_threshold,
         spark=spark,
         memory_limit=memory_limit,
+        evidence=evidence,
     )
     phases.done("splink")
     mentions = mentions.merge(run.clusters, on="unique_id", how="left")

@@ -22,7 +22,7 @@ __all__ = ["MENTION_COLUMNS", "build_mentions", "nickname_variants", "normalise_
 
 MENTION_COLUMNS = (
     "unique_id", "incident_id", "role", "force_person_id", "first_name", "first_canon", "name_variants",
-    "surname", "dob", "co_first_canon", "co_surname", "force",
+    "surname", "dob", "co_first_canon", "co_surname", "co_force_person_id", "force",
 )  # fmt: skip
 
 _NON_LETTER = re.compile(r"[^a-z\- ]")
@@ -144,6 +144,7 @@ def build_mentions(incidents: pd.DataFrame) -> pd.DataFrame:
         frame["name_variants"] = [nickname_variants(f) if f else None for f in frame["first_name"]]
         frame["co_first_canon"] = [_canonical(f) if f else None for f in parts[other]["first_name"]]
         frame["co_surname"] = parts[other]["surname"].to_numpy()
+        frame["co_force_person_id"] = parts[other]["force_person_id"].to_numpy()
     mentions = pd.concat([parts["victim"], parts["suspect"]], ignore_index=True)
     identified = mentions[["force_person_id", "first_name", "surname", "dob"]].notna().any(axis=1)
     return (

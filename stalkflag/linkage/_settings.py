@@ -15,6 +15,12 @@ Comparisons (each a Fellegi-Sunter comparison whose m and u are learnt without l
   surname and first name, same surname, or not. Two mentions of "Darren" with the same victim
   are far more likely one man than two.
 
+Optional evidence (:data:`EVIDENCE`, off unless named; ``experiments/linkage_evidence.py``
+measures each):
+
+- ``other_party_id``: a first ``co_party`` level, the other party's force ID the same.
+- ``same_force``: the two incidents recorded by the same force, or not.
+
 Blocking rules keep candidate pairs tractable at a million incidents: first name with the
 surname's first three letters within a force (survives most typos), surname or first name with
 date of birth, person ID, the same other party within a force, surname or date of birth with
@@ -29,7 +35,12 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-__all__ = ["BLOCKING_RULES", "SUSPECT_BLOCKING_RULES", "TRAINING_BLOCKS", "build_settings"]
+__all__ = [
+    "BLOCKING_RULES", "EVIDENCE", "SUSPECT_BLOCKING_RULES", "TRAINING_BLOCKS", "build_settings",
+]  # fmt: skip
+
+EVIDENCE = ("other_party_id", "same_force")
+"""The optional comparisons :func:`build_settings` can add."""
 
 BLOCKING_RULES: list[Any] = [
     block_on("force_person_id"),
@@ -73,7 +84,7 @@ SUSPECT_BLOCKING_RULES: list[Any] = [
 ]
 
 
-def build_settings(stage: str = "people") -> SettingsCreator:
+def build_settings(stage: str = "people", evidence: tuple[str, ...] = ()) -> SettingsCreator:
     """The untrained Splink settings for one of the two passes.
 
     Args:
@@ -81,7 +92,11 @@ def build_settings(stage: str = "people") -> SettingsCreator:
             typed; or ``"suspects"``, suspect mentions only, compared with the victim *person*
             resolved by the first pass (two sparse mentions of "the suspect" of one resolved
             victim are then strong evidence of one man, whatever the victim's name was typed as).
+        evidence: Optional comparisons to add, from :data:`EVIDENCE`.
     """
+    unknown = set(evidence) - set(EVIDENCE)
+    if unknown:
+        raise ValueError(f"unknown linkage evidence {sorted(unknown)}; known: {list(EVIDENCE)}")
     first_name = cl.CustomComparison(
         output_column_name="first_name",
         comparison_levels=[
@@ -122,13 +137,22 @@ def build_settings(stage: str = "people") -> SettingsCreator:
             cll.ElseLevel(),
         ],
     )
+    other_unknown = "(co_surname_l IS NULL OR co_surname_r IS NULL)"
+    other_id: list[Any] = []
+    if "other_party_id" in evidence:
+        other_unknown += " AND (co_force_person_id_l IS NULL OR co_force_person_id_r IS NULL)"
+        other_id = [
+            cll.ExactMatchLevel("co_force_person_id").configure(
+                label_for_charts="same other party (force ID)"
+            )
+        ]
     co_party = cl.CustomComparison(
         output_column_name="co_party",
         comparison_levels=[
-            cll.CustomLevel(
-                "co_surname_l IS NULL OR co_surname_r IS NULL",
-                label_for_charts="other party unknown",
-            ).configure(is_null_level=True),
+            cll.CustomLevel(other_unknown, label_for_charts="other party unknown").configure(
+                is_null_level=True
+            ),
+            *other_id,
             cll.And(
                 cll.ExactMatchLevel("co_surname"), cll.ExactMatchLevel("co_first_canon")
             ).configure(label_for_charts="same other party (name)"),
@@ -147,16 +171,14 @@ def build_settings(stage: str = "people") -> SettingsCreator:
         ],
     )
     people = stage == "people"
+    comparisons: list[Any] = [first_name, surname, dob, cl.ExactMatch("force_person_id")]
+    if "same_force" in evidence:
+        comparisons.append(cl.ExactMatch("force"))
+    comparisons.append(co_party if people else victim)
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[
-            first_name,
-            surname,
-            dob,
-            cl.ExactMatch("force_person_id"),
-            co_party if people else victim,
-        ],
+        comparisons=comparisons,
         blocking_rules_to_generate_predictions=BLOCKING_RULES if people else SUSPECT_BLOCKING_RULES,
         retain_intermediate_calculation_columns=True,
         max_iterations=25,

@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 MODEL_FORMAT = "stalkflag-linkage/1"
 """A saved linkage model: ``{"format": MODEL_FORMAT, "people": <Splink model>, "suspects":
-<Splink model>}``; each Splink model is the JSON Splink itself saves."""
+<Splink model>, "evidence": [<optional comparison>, ...]}``; each Splink model is the JSON
+Splink itself saves (a model saved without ``evidence`` used none)."""
 
 _EDGE_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
 
@@ -98,11 +99,13 @@ def _fetch(handle, table: str, columns: list[str]) -> pd.DataFrame:
     return handle.sql(sql).toPandas()
 
 
-def port_model(trained: dict[str, Any], stage: str, dialect: str) -> dict[str, Any]:
+def port_model(
+    trained: dict[str, Any], stage: str, dialect: str, evidence: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """A trained model rendered for ``dialect``: the settings are rebuilt from
     :func:`~stalkflag.linkage._settings.build_settings` and the trained prior and per-level
     m and u are copied across (a saved Splink JSON holds SQL of the backend it was trained on)."""
-    target = build_settings(stage).create_settings_dict(dialect)
+    target = build_settings(stage, evidence).create_settings_dict(dialect)
     target["probability_two_random_records_match"] = trained["probability_two_random_records_match"]
     pairs = zip(trained["comparisons"], target["comparisons"], strict=True)
     for source, dest in pairs:
@@ -130,10 +133,14 @@ def _pass(
     dialect: str,
     threshold: float,
     seed: int,
+    evidence: tuple[str, ...],
 ):
     """Train (or port) one pass's model and score its candidate pairs."""
     sdf = db_api.register(frame, dataset_display_name=f"mentions_{stage}_{uuid.uuid4().hex[:8]}")
-    settings = build_settings(stage) if trained is None else port_model(trained, stage, dialect)
+    if trained is None:
+        settings: Any = build_settings(stage, evidence)
+    else:
+        settings = port_model(trained, stage, dialect, evidence)
     linker = Linker(
         sdf, settings, log_level=logging.ERROR
     )  # level-not-observed notes are noise here
@@ -184,6 +191,7 @@ def run_splink(
     spark=None,
     seed: int = 0,
     memory_limit: str = "1.5GB",
+    evidence: tuple[str, ...] = (),
 ) -> SplinkRun:
     """Train (or reuse) the linkage model, score candidate pairs and cluster mentions.
 
@@ -202,12 +210,16 @@ def run_splink(
         spark: A Spark session to use (``backend="spark"``); one is made if not given.
         seed: Seed for u-estimation's random sampling.
         memory_limit: DuckDB's memory cap; beyond it DuckDB spills to a temporary folder.
+        evidence: Optional comparisons to train with (see
+            :data:`~stalkflag.linkage._settings.EVIDENCE`); a saved model brings its own.
 
     Returns:
         The trained model, scored pairs and clusters.
     """
-    if model is not None and model.get("format") != MODEL_FORMAT:
-        raise ValueError(f"not a {MODEL_FORMAT} model")
+    if model is not None:
+        if model.get("format") != MODEL_FORMAT:
+            raise ValueError(f"not a {MODEL_FORMAT} model")
+        evidence = tuple(model.get("evidence", ()))
     db_api, handle = _db_api(backend, spark, memory_limit=memory_limit)
     dialect = "duckdb" if backend == "duckdb" else "spark"
     people_model, edges1 = _pass(
@@ -219,11 +231,12 @@ def run_splink(
         dialect,
         predict_threshold,
         seed,
+        evidence,
     )
     uids = mentions["unique_id"].to_numpy()
     first = pd.Series(_components(uids, edges1, cluster_threshold), index=uids)
     suspects = mentions[mentions["role"] == "suspect"].drop(
-        columns=["co_first_canon", "co_surname"]
+        columns=["co_first_canon", "co_surname", "co_force_person_id"]
     )
     victim_uid = suspects["unique_id"].to_numpy() - 1
     victim_person = first.reindex(victim_uid).to_numpy()
@@ -238,6 +251,7 @@ def run_splink(
         dialect,
         predict_threshold,
         seed,
+        evidence,
     )
     is_suspect = pd.Series(mentions["role"].to_numpy() == "suspect", index=uids)
     both = (
@@ -250,5 +264,8 @@ def run_splink(
     clusters = pd.DataFrame(
         {"unique_id": uids, "cluster_id": _components(uids, edges, cluster_threshold)}
     )
-    trained = {"format": MODEL_FORMAT, "people": people_model, "suspects": suspects_model}
+    trained = {
+        "format": MODEL_FORMAT, "people": people_model, "suspects": suspects_model,
+        "evidence": list(evidence),
+    }  # fmt: skip
     return SplinkRun(trained, edges, clusters)
