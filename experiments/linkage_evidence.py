@@ -16,8 +16,9 @@ optional Splink comparison (``stalkflag.linkage._settings.EVIDENCE``):
 - ``same_force``: both incidents recorded by the same force (a prior within a force, where
   every name-based blocking rule already looks).
 
-For each, Splink is trained afresh on the cached seen-style export (``none``, trained afresh
-the same way, is the product's model), the unseen-style export and the real US narratives are
+For each, Splink is trained afresh on the cached seen-style export (``none`` was the product's
+model when this was first run; the variant that is the product's default gives the cache's own
+links), the unseen-style export and the real US narratives are
 linked with that model, and the chosen chain is fitted on the result, as in
 ``linkage_threshold.py`` (same columns; the clustering threshold is the product's).
 

@@ -1,7 +1,19 @@
 """Defaults shared by the package and the command line, in a module that imports nothing (the
 command line reads them before it loads Splink or spaCy)."""
 
+from typing import Literal, get_args
+
 CLUSTER_THRESHOLD = 0.35
 """The match probability at which two person mentions are one person, set on linkage quality.
 Judged by what linkage does downstream (``experiments/linkage_threshold.md``), 0.5 won on the
 selection seed but lost on both evaluation seeds, so it stays 0.35."""
+
+Evidence = Literal["other_party_id", "same_force"]
+"""An optional Splink comparison (``stalkflag.linkage._settings`` says what each compares)."""
+
+EVIDENCE: tuple[str, ...] = get_args(Evidence)
+
+LINKAGE_EVIDENCE: tuple[str, ...] = ("same_force",)
+"""The optional Splink comparisons the linkage model is trained with
+(``stalkflag.linkage._settings.EVIDENCE``), chosen downstream in
+``experiments/linkage_evidence.md``."""

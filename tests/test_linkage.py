@@ -8,6 +8,7 @@ import re
 import pandas as pd
 import pytest
 
+from stalkflag.errors import ConfigError
 from stalkflag.linkage import build_mentions, cluster_scores, exact_id_baseline, link_incidents
 from stalkflag.linkage._mentions import _parse_names, nickname_variants
 from stalkflag.linkage._notes import NOTE_METHOD_CONFIDENCE, make_notes_pipeline
@@ -180,7 +181,13 @@ def test_blank_suspects_are_linked_from_notes_and_say_how(accepted):
     )
 
 
-def test_optional_evidence_is_trained_saved_and_reused(linked, accepted):
+@pytest.fixture(scope="module")
+def linked_without_evidence(accepted):
+    return link_incidents(accepted, evidence=())
+
+
+def test_optional_evidence_is_trained_saved_and_reused(linked, linked_without_evidence, accepted):
+    assert linked.model["evidence"] == ["same_force"]  # the default
     evidence = ("other_party_id", "same_force")
     with_it = link_incidents(accepted, evidence=evidence)
     assert with_it.model["evidence"] == list(evidence)
@@ -195,14 +202,23 @@ def test_optional_evidence_is_trained_saved_and_reused(linked, accepted):
     again = link_incidents(accepted, model=json.loads(json.dumps(with_it.model)))
     assert again.incidents["pair_id"].equals(with_it.incidents["pair_id"])
     # and the evidence changes what is linked (else this test could not tell it was used)
-    assert not with_it.incidents["pair_id"].equals(linked.incidents["pair_id"])
+    assert not with_it.incidents["pair_id"].equals(linked_without_evidence.incidents["pair_id"])
 
 
-def test_a_model_saved_before_optional_evidence_uses_none(linked, accepted):
-    older = {k: v for k, v in linked.model.items() if k != "evidence"}
+def test_a_model_saved_before_optional_evidence_uses_none(
+    linked, linked_without_evidence, accepted
+):
+    without = linked_without_evidence
+    assert "mw_force" not in without.edges.columns
+    older = {k: v for k, v in without.model.items() if k != "evidence"}
     again = link_incidents(accepted, model=older)
-    assert again.incidents["pair_id"].equals(linked.incidents["pair_id"])
-    assert "mw_force" not in again.edges.columns
+    assert again.incidents["pair_id"].equals(without.incidents["pair_id"])
+    # a model whose comparisons do not match its evidence is refused, saying why
+    wrong = {**linked.model, "evidence": []}
+    with pytest.raises(
+        ConfigError, match=r"compares .*'force'.*this version of stalkflag compares"
+    ):
+        link_incidents(accepted, model=wrong)
 
 
 def test_unknown_evidence_is_refused():

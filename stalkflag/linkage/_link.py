@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stalkflag._defaults import LINKAGE_EVIDENCE
 from stalkflag.errors import ConfigError
 from stalkflag.linkage._mentions import build_mentions
 from stalkflag.linkage._notes import make_notes_pipeline, name_tokens, recover_suspects
@@ -104,7 +105,7 @@ def link_incidents(
     cluster_threshold: float = CLUSTER_THRESHOLD,
     spark=None,
     memory_limit: str = "1.5GB",
-    evidence: tuple[str, ...] = (),
+    evidence: tuple[str, ...] = LINKAGE_EVIDENCE,
 ) -> LinkResult:
     """Resolve victims and suspects into people and incidents into suspect -> victim pairs.
 

@@ -15,11 +15,12 @@ Comparisons (each a Fellegi-Sunter comparison whose m and u are learnt without l
   surname and first name, same surname, or not. Two mentions of "Darren" with the same victim
   are far more likely one man than two.
 
-Optional evidence (:data:`EVIDENCE`, off unless named; ``experiments/linkage_evidence.py``
-measures each):
+Optional evidence (:data:`EVIDENCE`; ``experiments/linkage_evidence.md`` measures each, and
+``stalkflag._defaults.LINKAGE_EVIDENCE`` names the ones used by default):
 
 - ``other_party_id``: a first ``co_party`` level, the other party's force ID the same.
-- ``same_force``: the two incidents recorded by the same force, or not.
+- ``same_force``: the two incidents recorded by the same force, or not (on by default). Most
+  people are reported to one force, so within a force a shared name is more telling.
 
 Blocking rules keep candidate pairs tractable at a million incidents: first name with the
 surname's first three letters within a force (survives most typos), surname or first name with
@@ -35,12 +36,11 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
+from stalkflag._defaults import EVIDENCE
+
 __all__ = [
     "BLOCKING_RULES", "EVIDENCE", "SUSPECT_BLOCKING_RULES", "TRAINING_BLOCKS", "build_settings",
 ]  # fmt: skip
-
-EVIDENCE = ("other_party_id", "same_force")
-"""The optional comparisons :func:`build_settings` can add."""
 
 BLOCKING_RULES: list[Any] = [
     block_on("force_person_id"),

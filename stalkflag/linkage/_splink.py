@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from splink import DuckDBAPI, Linker, block_on
 
-from stalkflag._defaults import CLUSTER_THRESHOLD
+from stalkflag._defaults import CLUSTER_THRESHOLD, LINKAGE_EVIDENCE
+from stalkflag.errors import ConfigError
 from stalkflag.linkage._settings import TRAINING_BLOCKS, build_settings
 
 __all__ = ["MODEL_FORMAT", "SplinkRun", "make_spark_session", "port_model", "run_splink"]
@@ -107,13 +108,25 @@ def port_model(
     m and u are copied across (a saved Splink JSON holds SQL of the backend it was trained on)."""
     target = build_settings(stage, evidence).create_settings_dict(dialect)
     target["probability_two_random_records_match"] = trained["probability_two_random_records_match"]
+    saved = [c["output_column_name"] for c in trained["comparisons"]]
+    expected = [c["output_column_name"] for c in target["comparisons"]]
+    if saved != expected:
+        raise ConfigError(
+            f"the saved linkage model compares {saved}, but with its evidence "
+            f"{list(evidence)} this version of stalkflag compares {expected}; link with a "
+            "model saved by this version, or train one afresh.",
+            code="C022",
+        )
     pairs = zip(trained["comparisons"], target["comparisons"], strict=True)
     for source, dest in pairs:
         if source["output_column_name"] != dest["output_column_name"] or len(
             source["comparison_levels"]
         ) != len(dest["comparison_levels"]):
-            raise ValueError(
-                f"saved model does not match this version's {dest['output_column_name']} comparison"
+            raise ConfigError(
+                f"the saved linkage model's {dest['output_column_name']} comparison does not "
+                "match this version of stalkflag's; link with a model saved by this version, "
+                "or train one afresh.",
+                code="C022",
             )
         for level_src, level_dst in zip(
             source["comparison_levels"], dest["comparison_levels"], strict=True
@@ -191,7 +204,7 @@ def run_splink(
     spark=None,
     seed: int = 0,
     memory_limit: str = "1.5GB",
-    evidence: tuple[str, ...] = (),
+    evidence: tuple[str, ...] = LINKAGE_EVIDENCE,
 ) -> SplinkRun:
     """Train (or reuse) the linkage model, score candidate pairs and cluster mentions.
 

@@ -32,6 +32,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from stalkflag import __version__
+from stalkflag._defaults import LINKAGE_EVIDENCE
 from stalkflag.errors import ConfigError
 from stalkflag.features import ACTS, ONLINE_BEHAVIOURS, behaviour_matrix, pattern_features
 from stalkflag.linkage import CLUSTER_THRESHOLD, link_incidents
@@ -163,8 +164,10 @@ def prepare(
     linkage_threshold: float = CLUSTER_THRESHOLD,
     memory_limit: str = "1.5GB",
     nlp=None,
+    linkage_evidence: tuple[str, ...] = LINKAGE_EVIDENCE,
 ) -> tuple[Prepared, dict[str, Any]]:
-    """Link validated incidents and read their notes.
+    """Link validated incidents and read their notes (``linkage_evidence``: the optional
+    Splink comparisons to train with when no ``linkage_model`` is given).
 
     Returns:
         The prepared incidents and the linkage model used (trained here when none is given).
@@ -175,6 +178,7 @@ def prepare(
         model=linkage_model,
         cluster_threshold=linkage_threshold,
         memory_limit=memory_limit,
+        evidence=linkage_evidence,
     )
     nlp = nlp or make_text_pipeline()
     docs = list(nlp.pipe(incidents["notes"].fillna("").tolist(), batch_size=256))

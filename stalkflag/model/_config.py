@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from stalkflag._defaults import CLUSTER_THRESHOLD
+from stalkflag._defaults import CLUSTER_THRESHOLD, LINKAGE_EVIDENCE, Evidence
 from stalkflag.errors import ConfigError
 from stalkflag.synth import STYLES, SynthConfig
 
@@ -240,6 +240,8 @@ class TrainConfig(_Strict):
     data: DataConfig = DataConfig()
     split: SplitConfig = SplitConfig()
     linkage_threshold: float = Field(default=CLUSTER_THRESHOLD, gt=0, lt=1)
+    linkage_evidence: tuple[Evidence, ...] = LINKAGE_EVIDENCE  # type: ignore[assignment]
+    """Optional Splink comparisons to train the linkage model with (``[]``: none)."""
     linkage_memory_limit: str = "1.5GB"
     model: ModelConfig = ModelConfig()
     decision: DecisionConfig = DecisionConfig()

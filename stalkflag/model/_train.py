@@ -285,6 +285,7 @@ def run_training(
             dataset.incidents,
             linkage_threshold=config.linkage_threshold,
             memory_limit=config.linkage_memory_limit,
+            linkage_evidence=tuple(config.linkage_evidence),
         )
         done("link_and_text")
         groups = prepared.links["victim_person_id"].to_numpy()
