@@ -5,10 +5,10 @@ Run: ``.venv/bin/python experiments/linkage_evidence.py --n 240000 --n-unseen 15
 
 Linkage splits people more often than it merges them (``linkage_quality.md``), and joining the
 split victims and split suspects is worth a few points of recall at most (``linkage_errors.md``).
-A look at the split mentions (``linkage_splits.py``) says why: a third of split victim mentions
-carry a name and nothing else, on an incident with no suspect, and half the split suspect
-mentions have no name; the clustering threshold only trades one kind of error for the other
-(``linkage_threshold.md``). Two pieces of evidence the model does not use yet are tried, each an
+A look at the split mentions (``linkage_splits.md``) says why: over a third of split victim
+mentions share only a name with the rest of their person, a third are on incidents with no
+suspect, and over half the split suspect mentions have no name; the clustering threshold only
+trades one kind of error for the other (``linkage_threshold.md``). Two pieces of evidence the model does not use yet are tried, each an
 optional Splink comparison (``stalkflag.linkage._settings.EVIDENCE``):
 
 - ``other_party_id``: the other party's force ID the same (the suspect's, for a victim mention),

@@ -131,6 +131,10 @@ def main() -> None:
     incidents, truth = validated_synthetic(args.n, args.seed)
     result = link_incidents(incidents)
     anatomy = pd.DataFrame(split_anatomy(result.mentions, truth, result.incidents))
+    counts = anatomy.index.isin(["mentions", "split mentions"])
+    anatomy = anatomy.astype(object)
+    anatomy[counts] = anatomy[counts].map(lambda v: f"{int(v):,}")
+    anatomy[~counts] = anatomy[~counts].map(lambda v: f"{v:.3f}")
     curve = frontier(incidents, truth, args.evidence, args.thresholds)
     lines = [
         f"# Why linkage splits people: n={args.n:,} incidents, seed={args.seed}",
@@ -143,7 +147,7 @@ def main() -> None:
         "",
         f"## Split mentions (the product's linkage, threshold {CLUSTER_THRESHOLD})",
         "",
-        anatomy.to_markdown(floatfmt=".3f"),
+        anatomy.to_markdown(colalign=("left", "right", "right"), disable_numparse=True),
         "",
         "## The frontier: pairwise precision and recall, by evidence and threshold",
         "",

@@ -13,7 +13,9 @@ Evidence = Literal["other_party_id", "same_force"]
 
 EVIDENCE: tuple[str, ...] = get_args(Evidence)
 
-LINKAGE_EVIDENCE: tuple[str, ...] = ("same_force",)
+LINKAGE_EVIDENCE: tuple[str, ...] = ()
 """The optional Splink comparisons the linkage model is trained with
-(``stalkflag.linkage._settings.EVIDENCE``), chosen downstream in
-``experiments/linkage_evidence.md``."""
+(``stalkflag.linkage._settings.EVIDENCE``). None: judged downstream
+(``experiments/linkage_evidence.md``), ``same_force`` won on the selection seed by merging
+people wrongly (pair-linkage precision 0.989 to 0.870) and did not hold on the evaluation
+seeds, and ``other_party_id`` links a little better but found no more stalking."""

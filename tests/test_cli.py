@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -172,3 +173,13 @@ def test_link_reuses_a_saved_model(synth_csv, tmp_path):
     bad.write_text("{}")
     result = run("link", str(synth_csv), "--out", str(tmp_path / "c"), "--linkage-model", str(bad))
     assert result.returncode == 2 and "not a saved" in result.stderr
+    # a model that says it used optional evidence it was not trained with: one clear sentence
+    saved = json.loads(model.read_text())
+    mismatched = tmp_path / "mismatched.json"
+    mismatched.write_text(json.dumps({**saved, "evidence": ["same_force"]}))
+    result = run(
+        "link", str(synth_csv), "--out", str(tmp_path / "d"), "--linkage-model", str(mismatched)
+    )
+    assert result.returncode == 2, result.stderr
+    assert "this version of stalkflag compares" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,6 +8,7 @@ import re
 import pandas as pd
 import pytest
 
+from stalkflag._defaults import LINKAGE_EVIDENCE
 from stalkflag.errors import ConfigError
 from stalkflag.linkage import build_mentions, cluster_scores, exact_id_baseline, link_incidents
 from stalkflag.linkage._mentions import _parse_names, nickname_variants
@@ -183,14 +184,22 @@ def test_blank_suspects_are_linked_from_notes_and_say_how(accepted):
 
 @pytest.fixture(scope="module")
 def linked_without_evidence(accepted):
+    """Linked with no optional evidence, whatever the default is."""
     return link_incidents(accepted, evidence=())
 
 
-def test_optional_evidence_is_trained_saved_and_reused(linked, linked_without_evidence, accepted):
-    assert linked.model["evidence"] == ["same_force"]  # the default
-    evidence = ("other_party_id", "same_force")
-    with_it = link_incidents(accepted, evidence=evidence)
-    assert with_it.model["evidence"] == list(evidence)
+@pytest.fixture(scope="module")
+def linked_with_evidence(accepted):
+    """Linked with every optional comparison."""
+    return link_incidents(accepted, evidence=("other_party_id", "same_force"))
+
+
+def test_optional_evidence_is_trained_saved_and_reused(
+    linked, linked_with_evidence, linked_without_evidence, accepted
+):
+    assert linked.model["evidence"] == list(LINKAGE_EVIDENCE)
+    with_it = linked_with_evidence
+    assert with_it.model["evidence"] == ["other_party_id", "same_force"]
     people = with_it.model["people"]["comparisons"]
     assert [c["output_column_name"] for c in people] == [
         "first_name", "surname", "dob", "force_person_id", "force", "co_party",
@@ -206,7 +215,7 @@ def test_optional_evidence_is_trained_saved_and_reused(linked, linked_without_ev
 
 
 def test_a_model_saved_before_optional_evidence_uses_none(
-    linked, linked_without_evidence, accepted
+    linked_with_evidence, linked_without_evidence, accepted
 ):
     without = linked_without_evidence
     assert "mw_force" not in without.edges.columns
@@ -214,7 +223,7 @@ def test_a_model_saved_before_optional_evidence_uses_none(
     again = link_incidents(accepted, model=older)
     assert again.incidents["pair_id"].equals(without.incidents["pair_id"])
     # a model whose comparisons do not match its evidence is refused, saying why
-    wrong = {**linked.model, "evidence": []}
+    wrong = {**linked_with_evidence.model, "evidence": []}
     with pytest.raises(
         ConfigError, match=r"compares .*'force'.*this version of stalkflag compares"
     ):

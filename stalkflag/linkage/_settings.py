@@ -19,8 +19,9 @@ Optional evidence (:data:`EVIDENCE`; ``experiments/linkage_evidence.md`` measure
 ``stalkflag._defaults.LINKAGE_EVIDENCE`` names the ones used by default):
 
 - ``other_party_id``: a first ``co_party`` level, the other party's force ID the same.
-- ``same_force``: the two incidents recorded by the same force, or not (on by default). Most
-  people are reported to one force, so within a force a shared name is more telling.
+- ``same_force``: the two incidents recorded by the same force, or not. Most people are
+  reported to one force, so within a force a shared name is more telling; but in the suspects
+  pass the same victim person already implies the same force, so the two count one fact twice.
 
 Blocking rules keep candidate pairs tractable at a million incidents: first name with the
 surname's first three letters within a force (survives most typos), surname or first name with
