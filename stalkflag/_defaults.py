@@ -1,5 +1,5 @@
-"""Defaults shared by the package and the command line, in a module that imports nothing (the
-command line reads them before it loads Splink or spaCy)."""
+"""Defaults shared by the package and the command line, in a module that imports nothing but
+``typing`` (the command line reads them before it loads Splink or spaCy)."""
 
 from typing import Literal, get_args
 

@@ -233,5 +233,10 @@ def test_a_model_saved_before_optional_evidence_uses_none(
 def test_unknown_evidence_is_refused():
     from stalkflag.linkage._settings import build_settings
 
-    with pytest.raises(ValueError, match=r"unknown linkage evidence.*other_party_id"):
+    with pytest.raises(ConfigError, match=r"unknown linkage evidence.*other_party_id"):
         build_settings("people", ("shoe_size",))
+    # the same from a saved model that names evidence this version does not know
+    from stalkflag.linkage._splink import MODEL_FORMAT, run_splink
+
+    with pytest.raises(ConfigError, match="unknown linkage evidence"):
+        run_splink(pd.DataFrame(), model={"format": MODEL_FORMAT, "evidence": ["shoe_size"]})

@@ -38,9 +38,11 @@ import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
 from stalkflag._defaults import EVIDENCE
+from stalkflag.errors import ConfigError
 
 __all__ = [
     "BLOCKING_RULES", "EVIDENCE", "SUSPECT_BLOCKING_RULES", "TRAINING_BLOCKS", "build_settings",
+    "check_evidence",
 ]  # fmt: skip
 
 BLOCKING_RULES: list[Any] = [
@@ -85,6 +87,16 @@ SUSPECT_BLOCKING_RULES: list[Any] = [
 ]
 
 
+def check_evidence(evidence: tuple[str, ...]) -> tuple[str, ...]:
+    """``evidence`` itself, if every name in it is one of :data:`EVIDENCE`."""
+    unknown = set(evidence) - set(EVIDENCE)
+    if unknown:
+        raise ConfigError(
+            f"unknown linkage evidence {sorted(unknown)}; known: {list(EVIDENCE)}", code="C023"
+        )
+    return tuple(evidence)
+
+
 def build_settings(stage: str = "people", evidence: tuple[str, ...] = ()) -> SettingsCreator:
     """The untrained Splink settings for one of the two passes.
 
@@ -95,9 +107,7 @@ def build_settings(stage: str = "people", evidence: tuple[str, ...] = ()) -> Set
             victim are then strong evidence of one man, whatever the victim's name was typed as).
         evidence: Optional comparisons to add, from :data:`EVIDENCE`.
     """
-    unknown = set(evidence) - set(EVIDENCE)
-    if unknown:
-        raise ValueError(f"unknown linkage evidence {sorted(unknown)}; known: {list(EVIDENCE)}")
+    check_evidence(evidence)
     first_name = cl.CustomComparison(
         output_column_name="first_name",
         comparison_levels=[

@@ -21,7 +21,7 @@ from splink import DuckDBAPI, Linker, block_on
 
 from stalkflag._defaults import CLUSTER_THRESHOLD, LINKAGE_EVIDENCE
 from stalkflag.errors import ConfigError
-from stalkflag.linkage._settings import TRAINING_BLOCKS, build_settings
+from stalkflag.linkage._settings import TRAINING_BLOCKS, build_settings, check_evidence
 
 __all__ = ["MODEL_FORMAT", "SplinkRun", "make_spark_session", "port_model", "run_splink"]
 
@@ -117,11 +117,8 @@ def port_model(
             "model saved by this version, or train one afresh.",
             code="C022",
         )
-    pairs = zip(trained["comparisons"], target["comparisons"], strict=True)
-    for source, dest in pairs:
-        if source["output_column_name"] != dest["output_column_name"] or len(
-            source["comparison_levels"]
-        ) != len(dest["comparison_levels"]):
+    for source, dest in zip(trained["comparisons"], target["comparisons"], strict=True):
+        if len(source["comparison_levels"]) != len(dest["comparison_levels"]):
             raise ConfigError(
                 f"the saved linkage model's {dest['output_column_name']} comparison does not "
                 "match this version of stalkflag's; link with a model saved by this version, "
@@ -232,7 +229,8 @@ def run_splink(
     if model is not None:
         if model.get("format") != MODEL_FORMAT:
             raise ValueError(f"not a {MODEL_FORMAT} model")
-        evidence = tuple(model.get("evidence", ()))
+        evidence = model.get("evidence", ())
+    evidence = check_evidence(evidence)
     db_api, handle = _db_api(backend, spark, memory_limit=memory_limit)
     dialect = "duckdb" if backend == "duckdb" else "spark"
     people_model, edges1 = _pass(
