@@ -42,8 +42,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from _report import emit, means_over_seeds, per_seed_report
-from linkage_threshold import downstream_row
+from linkage_threshold import downstream_row, emit_downstream
 from model_comparison import prepared_sets
 from realworld_flags import realworld_frame
 
@@ -102,17 +101,13 @@ def main() -> None:
             row |= downstream_row(data, real, result.model, CLUSTER_THRESHOLD, linked)
             rows.append(row | {"link s": linked_s})
             print(pd.DataFrame(rows[-1:]).to_string(), flush=True)
-    table = pd.DataFrame(rows)
-    summary = means_over_seeds(
-        table, "evidence", ("recall", "precision", "best", "PR-AUC", "flagged", "_f1")
-    )
     cmd = (
         f".venv/bin/python experiments/linkage_evidence.py --n {args.n} "
         f"--n-unseen {args.n_unseen} --seeds {' '.join(map(str, args.seeds))} "
         f"--evidence {' '.join(args.evidence)}"
     )
     title = f"New linkage evidence, downstream ({args.n:,} training incidents)"
-    emit(per_seed_report(title, cmd, __doc__, table, summary), args.out)
+    emit_downstream(rows, "evidence", title, cmd, __doc__, args.out)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,17 @@ def downstream_row(
     return row
 
 
+def emit_downstream(
+    rows: list[dict], by: str, title: str, cmd: str, doc: str, out: Path | None
+) -> None:
+    """The per-seed report of :func:`downstream_row` rows, with means over seeds by ``by``."""
+    table = pd.DataFrame(rows)
+    summary = means_over_seeds(
+        table, by, ("recall", "precision", "best", "PR-AUC", "flagged", "_f1")
+    )
+    emit(per_seed_report(title, cmd, doc, table, summary), out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=240_000)
@@ -134,17 +145,13 @@ def main() -> None:
             row |= downstream_row(data, real, model, threshold, linked) | {"link s": linked_s}
             rows.append(row)
             print(pd.DataFrame(rows[-1:]).to_string(), flush=True)
-    table = pd.DataFrame(rows)
-    summary = means_over_seeds(
-        table, "threshold", ("recall", "precision", "best", "PR-AUC", "flagged", "_f1")
-    )
     cmd = (
         f".venv/bin/python experiments/linkage_threshold.py --n {args.n} "
         f"--n-unseen {args.n_unseen} --seeds {' '.join(map(str, args.seeds))} "
         f"--thresholds {' '.join(map(str, args.thresholds))}"
     )
     title = f"Splink's clustering threshold, downstream ({args.n:,} training incidents)"
-    emit(per_seed_report(title, cmd, __doc__, table, summary), args.out)
+    emit_downstream(rows, "threshold", title, cmd, __doc__, args.out)
 
 
 if __name__ == "__main__":

@@ -104,7 +104,11 @@ def main() -> None:
         row["s"] = time.perf_counter() - start
         rows.append(row)
         print(pd.DataFrame(rows[-1:]).T.to_string(), flush=True)
-    table = pd.DataFrame(rows).set_index("seed").T
+    table = (
+        pd.DataFrame(rows)
+        .set_index("seed")
+        .T.map(lambda v: f"{v:.3f}" if isinstance(v, float) else str(v))
+    )
     cmd = (
         f".venv/bin/python experiments/time_split.py --n {args.n} --n-unseen {args.n_unseen} "
         f"--seeds {' '.join(map(str, args.seeds))}"
@@ -116,7 +120,7 @@ def main() -> None:
         "",
         __doc__.split("\n\n", 2)[2].strip(),
         "",
-        table.to_markdown(floatfmt=".3f"),
+        table.to_markdown(disable_numparse=True),
     ]
     emit(lines, args.out)
 
