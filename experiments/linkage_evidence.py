@@ -16,9 +16,9 @@ optional Splink comparison (``stalkflag.linkage._settings.EVIDENCE``):
 - ``same_force``: both incidents recorded by the same force (a prior within a force, where
   every name-based blocking rule already looks).
 
-For each, Splink is trained afresh on the cached seen-style export (``none`` was the product's
-model when this was first run; the variant that is the product's default gives the cache's own
-links), the unseen-style export and the real US narratives are
+For each, Splink is trained afresh on the cached seen-style export (the product's default,
+``none``, trained afresh gives the cache's own links: "same links as the cache" checks it), the
+unseen-style export and the real US narratives are
 linked with that model, and the chosen chain is fitted on the result, as in
 ``linkage_threshold.py`` (same columns; the clustering threshold is the product's).
 
@@ -46,6 +46,7 @@ from linkage_threshold import downstream_row, emit_downstream
 from model_comparison import prepared_sets
 from realworld_flags import realworld_frame
 
+from stalkflag._defaults import LINKAGE_EVIDENCE
 from stalkflag.linkage import CLUSTER_THRESHOLD, link_incidents
 from stalkflag.linkage._settings import EVIDENCE
 from stalkflag.model._chain import Prepared
@@ -90,8 +91,10 @@ def main() -> None:
             prepared, result = _linked(data["prepared"], None, evidence)
             unseen, _ = _linked(data["unseen"], result.model, evidence)
             linked_s = time.perf_counter() - start
-            # "none" is the cached links' own model, trained again: it must give the same links.
+            # The product's default is the cached links' own model, trained again: same links.
             same = prepared.links["pair_id"].equals(data["prepared"].links["pair_id"])
+            if evidence == LINKAGE_EVIDENCE and not same:
+                raise RuntimeError("the default evidence did not give the cached links")
             row = {
                 "seed": seed,
                 "evidence": text,
