@@ -47,8 +47,9 @@ from model_comparison import prepared_sets
 from realworld_flags import realworld_frame
 
 from stalkflag._defaults import LINKAGE_EVIDENCE
+from stalkflag.errors import ConfigError
 from stalkflag.linkage import CLUSTER_THRESHOLD, link_incidents
-from stalkflag.linkage._settings import EVIDENCE
+from stalkflag.linkage._settings import check_evidence
 from stalkflag.model._chain import Prepared
 from stalkflag.model._config import SyntheticConfig
 from stalkflag.model._score import validate_frame
@@ -61,11 +62,7 @@ def _linked(prepared: Prepared, model: dict | None, evidence: tuple[str, ...]):
 
 
 def _evidence(text: str) -> tuple[str, ...]:
-    named = () if text == "none" else tuple(text.split("+"))
-    unknown = set(named) - set(EVIDENCE)
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown evidence {sorted(unknown)}; known: {EVIDENCE}")
-    return named
+    return check_evidence(() if text == "none" else tuple(text.split("+")))
 
 
 def main() -> None:
@@ -81,7 +78,10 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    variants = [(text, _evidence(text)) for text in args.evidence]
+    try:
+        variants = [(text, _evidence(text)) for text in args.evidence]
+    except ConfigError as error:
+        parser.error(error.message)
     real = validate_frame(realworld_frame()).accepted
     rows = []
     for seed in args.seeds:

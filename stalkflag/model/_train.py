@@ -28,7 +28,7 @@ import pandas as pd
 from stalkflag.errors import ConfigError, UnusableInputError
 from stalkflag.io import read_export, write_frame
 from stalkflag.model._chain import Prepared, ScoringChain, prepare, recorded_labels, time_order
-from stalkflag.model._config import TrainConfig
+from stalkflag.model._config import SplitConfig, TrainConfig
 from stalkflag.model._evaluate import by_group, evaluate_scores, pairs_of, truth_groups
 from stalkflag.validate import validate_export
 
@@ -359,24 +359,39 @@ def _time_split(
 ) -> HeldOut:
     """Fit on incidents before a cut-off (victims who started before it), test on victims who
     start after it."""
+    fit, valid, late, cutoff = time_split_rows(prepared, groups, config.split)
+    chain = ScoringChain(config.model, config.decision, linkage_model, config.linkage_threshold)
+    chain.fit(prepared, y_fit, fit, valid, groups)
+    held = _held_out("time", chain, prepared, dataset.y, np.flatnonzero(late), dataset.truth)
+    held.metrics["cutoff_days_from_start"] = float(
+        (cutoff - prepared.incidents["reported_at"].min()).days
+    )
+    return held
+
+
+def time_split_rows(
+    prepared: Prepared, groups: np.ndarray, split: SplitConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Timestamp]:
+    """The time split's rows: (fit, validation, late) boolean masks and the cut-off.
+
+    The cut-off is the ``1 - split.time_test_fraction`` quantile of the groups' (linked
+    victims') first incidents. Late rows are those of groups that start at or after it; fit and
+    validation rows are the earlier groups' incidents before it, split by group.
+    """
     t = prepared.incidents["reported_at"]
     first = t.groupby(groups).transform("min").to_numpy()
     starts = pd.Series(first).groupby(groups).first()
-    cutoff = np.quantile(
-        starts.to_numpy().astype("datetime64[ns]").astype("int64"),
-        1 - config.split.time_test_fraction,
+    cutoff = pd.Timestamp(
+        int(
+            np.quantile(
+                starts.to_numpy().astype("datetime64[ns]").astype("int64"),
+                1 - split.time_test_fraction,
+            )
+        )
     )
-    cutoff_ts = pd.Timestamp(int(cutoff))
-    late = first >= cutoff_ts
-    before = (~late) & (t < cutoff_ts).to_numpy()
-    tr, va, _ = split_groups(
-        groups,
-        seed=config.split.seed + 1,
-        valid_fraction=config.split.validation_fraction,
-        test_fraction=0.0,
+    late = first >= cutoff
+    before = (~late) & (t < cutoff).to_numpy()
+    train, valid, _ = split_groups(
+        groups, seed=split.seed + 1, valid_fraction=split.validation_fraction, test_fraction=0.0
     )
-    chain = ScoringChain(config.model, config.decision, linkage_model, config.linkage_threshold)
-    chain.fit(prepared, y_fit, before & tr, before & va, groups)
-    held = _held_out("time", chain, prepared, dataset.y, np.flatnonzero(late), dataset.truth)
-    held.metrics["cutoff_days_from_start"] = float((cutoff_ts - t.min()).days)
-    return held
+    return before & train, before & valid, late, cutoff
