@@ -183,3 +183,32 @@ def test_link_reuses_a_saved_model(synth_csv, tmp_path):
     assert result.returncode == 2, result.stderr
     assert "this version of stalkflag compares" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_link_trains_with_optional_evidence_when_asked(synth_csv, tmp_path):
+    result = run(
+        "link", str(synth_csv), "--out", str(tmp_path / "e"), "--evidence", "same_force",
+        "--evidence", "same_force",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    saved = json.loads((tmp_path / "e" / "linkage_model.json").read_text())
+    assert saved["evidence"] == ["same_force"]
+    # the saved model is reused with its own evidence, and giving both is a usage error
+    reused = run(
+        "link", str(synth_csv), "--out", str(tmp_path / "f"),
+        "--linkage-model", str(tmp_path / "e" / "linkage_model.json"),
+    )  # fmt: skip
+    assert reused.returncode == 0, reused.stderr
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "e" / "links.csv"), pd.read_csv(tmp_path / "f" / "links.csv")
+    )
+    both = run(
+        "link", str(synth_csv), "--out", str(tmp_path / "g"), "--evidence", "same_force",
+        "--linkage-model", str(tmp_path / "e" / "linkage_model.json"),
+    )  # fmt: skip
+    assert both.returncode == 2 and "Give one or the other" in both.stderr
+    unknown = run("link", str(synth_csv), "--out", str(tmp_path / "h"), "--evidence", "gait")
+    assert unknown.returncode == 2 and "unknown linkage evidence ['gait']" in unknown.stderr
+    for r in (both, unknown):
+        assert "Traceback" not in r.stderr
+    assert not (tmp_path / "h").exists()

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from stalkflag import __version__
-from stalkflag._defaults import CLUSTER_THRESHOLD
+from stalkflag._defaults import CLUSTER_THRESHOLD, EVIDENCE, LINKAGE_EVIDENCE
 from stalkflag.errors import ConfigError, StalkflagError
 
 app = typer.Typer(
@@ -181,6 +181,15 @@ def link(
     memory_limit: Annotated[
         str, typer.Option(help="DuckDB's memory cap, e.g. 1GB; beyond it DuckDB spills to disk.")
     ] = "1.5GB",
+    evidence: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--evidence",
+            help="Optional Splink evidence to train the linkage model with (repeat for more): "
+            + " or ".join(EVIDENCE)
+            + ". Off by default; a saved --linkage-model brings its own.",
+        ),
+    ] = None,
 ) -> None:
     """Link incidents into people and suspect->victim pairs (Splink).
 
@@ -192,7 +201,14 @@ def link(
 
     from stalkflag.io import write_frame
     from stalkflag.linkage import link_incidents
+    from stalkflag.linkage._settings import check_evidence
 
+    if evidence and linkage_model is not None:
+        raise ConfigError(
+            "--evidence is for training a linkage model; the saved --linkage-model brings its "
+            "own. Give one or the other."
+        )
+    chosen = check_evidence(tuple(dict.fromkeys(evidence))) if evidence else LINKAGE_EVIDENCE
     if backend not in {"duckdb", "spark"}:
         raise ConfigError(f"--backend must be duckdb or spark, not {backend!r}.")
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit, flags=re.I):
@@ -218,6 +234,7 @@ def link(
             backend=backend,
             cluster_threshold=threshold,
             memory_limit=memory_limit,
+            evidence=chosen,
         )
     write_frame(result.incidents, out_dir / f"links.{output_format}")
     write_frame(result.people, out_dir / f"people.{output_format}")
