@@ -10,8 +10,9 @@ time-split precision below the target (0.789 and 0.779) while the pattern split'
 This script repeats that split on the cached exports of ``seed_spread.py`` and sets the
 validation pairs (where the flag is placed) beside the late pairs (where it is measured), over
 pairs not recorded as stalking: how many there are, how much of them is stalking, how many
-incidents a pair has (a late course is cut short by the end of the export, and so is a
-validation course by the cut-off), the ranking (PR-AUC, and "best": the most recall at
+incidents a pair has (a late course is short, because the synthetic generator fits every
+course wholly inside the export's dates, so only short courses can start near its end; a
+validation course is cut short by the cut-off), the ranking (PR-AUC, and "best": the most recall at
 precision 0.80 with the threshold placed on that set itself), and recall and precision at the
 flag. "expected precision" is the mean of the flagged pairs' highest calibrated incident score,
 roughly what the model itself expects (the highest of several scores runs high, so it leans
