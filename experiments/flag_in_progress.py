@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _report import emit, means_over_seeds
+from _report import emit, means_over_seeds, per_seed_report
 from model_comparison import _view, prepared_sets
 from realworld_flags import realworld_frame
 from seed_spread import GOAL_PRECISION, GOAL_RECALL, _at, _open_pairs
@@ -286,21 +286,9 @@ def main() -> None:
         f"--periods {' '.join(map(str, args.periods))}"
         + (" --unweighted" if args.unweighted else "")
     )
+    title = f"The flag placed on courses in progress ({args.n:,} incidents)"
     lines = [
-        f"# The flag placed on courses in progress ({args.n:,} incidents)",
-        "",
-        f"`{cmd}`",
-        "",
-        __doc__.split("\n\n", 2)[2].strip(),
-        "",
-        "## Per seed",
-        "",
-        table.to_markdown(index=False, floatfmt=".3f"),
-        "",
-        "## Over seeds",
-        "",
-        summary.to_markdown(index=False, floatfmt=".3f"),
-        "",
+        *per_seed_report(title, cmd, __doc__, table, summary),
         "## The seen-style exports' courses of conduct, by the fifth of the export they start in",
         "",
         pd.concat(courses).to_markdown(index=False, floatfmt=".2f"),
