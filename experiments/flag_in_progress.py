@@ -61,7 +61,6 @@ from seed_spread import GOAL_PRECISION, GOAL_RECALL, _at, _open_pairs
 
 from stalkflag.model._chain import ScoringChain, prepare, threshold_at_precision
 from stalkflag.model._config import DecisionConfig, ModelConfig, SplitConfig, SyntheticConfig
-from stalkflag.model._evaluate import wilson_lower_bound
 from stalkflag.model._score import validate_frame
 from stalkflag.model._train import split_groups, time_split_rows
 
@@ -70,24 +69,18 @@ QUARTER = 91
 
 
 def period_views(
-    pair: np.ndarray,
-    y: np.ndarray,
-    scores: np.ndarray,
-    recorded: np.ndarray,
-    reported_at: pd.Series,
-    *,
-    origin: pd.Timestamp,
-    period_days: int,
+    view: dict, scores: np.ndarray, *, origin: pd.Timestamp, period_days: int
 ) -> pd.DataFrame:
-    """Every pair as it stood at the end of each period in which it had an incident: label,
-    highest score and recorded-as-stalking so far (one row per pair and period)."""
+    """Every pair of a held-out set (``model_comparison._view``, with its incidents' scores) as
+    it stood at the end of each period in which it had an incident: label, highest score and
+    recorded-as-stalking so far (one row per pair and period)."""
     frame = pd.DataFrame(
         {
-            "pair": pair,
-            "t": pd.to_datetime(reported_at).to_numpy(),
-            "y": np.asarray(y).astype(int),
+            "pair": view["pair"],
+            "t": pd.to_datetime(view["reported_at"]).to_numpy(),
+            "y": np.asarray(view["y"]).astype(int),
             "score": scores,
-            "recorded": np.asarray(recorded).astype(int),
+            "recorded": np.asarray(view["recorded"]).astype(int),
         }
     ).sort_values(["pair", "t"], kind="stable")
     frame["period"] = ((frame["t"] - origin).dt.days // period_days).to_numpy()
@@ -100,19 +93,16 @@ def period_views(
 
 
 def placed_on_views(views: pd.DataFrame, decision: DecisionConfig, *, weighted: bool) -> float:
-    """The lowest threshold whose (weighted) precision over the views not recorded as
-    stalking reaches the target, less ``precision_z`` standard errors (as
-    :func:`stalkflag.model._chain.threshold_at_precision`, which this extends with weights)."""
+    """The product's rule (:func:`~stalkflag.model._chain.threshold_at_precision`) over the
+    views not recorded as stalking, each pair counted once when ``weighted``."""
     open_ = views[~views["recorded"].astype(bool)]
-    y, s = open_["y"].to_numpy(), open_["score"].to_numpy()
-    w = open_["weight"].to_numpy() if weighted else np.ones(len(open_))
-    order = np.argsort(-s, kind="stable")
-    s, y, w = s[order], y[order], w[order]
-    flagged = np.cumsum(w)
-    precision = wilson_lower_bound(np.cumsum(w * y) / flagged, flagged, decision.precision_z)
-    last = np.r_[s[1:] != s[:-1], True]
-    ok = np.flatnonzero((precision >= decision.target_precision - 1e-12) & last)
-    return float(s[ok[-1]]) if len(ok) else math.inf
+    return threshold_at_precision(
+        open_["y"].to_numpy(),
+        open_["score"].to_numpy(),
+        decision.target_precision,
+        z=decision.precision_z,
+        weights=open_["weight"].to_numpy() if weighted else None,
+    )
 
 
 def _weighted_at(views: pd.DataFrame, cut: float) -> tuple[float, float]:
@@ -154,15 +144,11 @@ def courses_by_start(truth: pd.DataFrame, reported_at: pd.Series, y: np.ndarray)
     )
 
 
-def _views_of(
-    prepared, y: np.ndarray, mask: np.ndarray, scores: np.ndarray, origin: pd.Timestamp
-) -> pd.DataFrame:
-    rows = np.flatnonzero(mask)
-    view = _view(prepared, y, rows)
-    return period_views(
-        view["pair"], view["y"], scores[rows], view["recorded"],
-        prepared.incidents["reported_at"].iloc[rows], origin=origin, period_days=QUARTER,
-    )  # fmt: skip
+def _timed_view(prepared, y: np.ndarray, rows: np.ndarray) -> dict:
+    """``model_comparison._view`` with each incident's report time."""
+    return _view(prepared, y, rows) | {
+        "reported_at": prepared.incidents["reported_at"].to_numpy()[rows]
+    }
 
 
 def _fit(data: dict, rows: tuple[np.ndarray, np.ndarray]) -> tuple[ScoringChain, np.ndarray]:
@@ -179,26 +165,26 @@ def _placements(
     scores: np.ndarray,
     valid: np.ndarray,
     periods: list[tuple[int, bool]],
+    origin: pd.Timestamp,
 ) -> dict[str, float]:
     """The product's flag and the flag placed on each period's views of the validation rows."""
-    prepared, y = data["prepared"], data["main"].y
+    decision = DecisionConfig()
     rows = np.flatnonzero(valid)
-    view = _view(prepared, y, rows)
+    view = _timed_view(data["prepared"], data["main"].y, rows)
     ended = _open_pairs(view, scores[rows])
     again = threshold_at_precision(
-        ended["y"].to_numpy(), ended["score"].to_numpy(), GOAL_PRECISION, z=1.0
+        ended["y"].to_numpy(),
+        ended["score"].to_numpy(),
+        decision.target_precision,
+        z=decision.precision_z,
     )
     # The product's placement, recomputed from the same scores: the scores are the chain's.
     assert np.isclose(again, chain.flag_threshold), (again, chain.flag_threshold)
-    origin = prepared.incidents["reported_at"].min()
     cuts = {"as ended (the product)": chain.flag_threshold}
     for days, weighted in periods:
-        views = period_views(
-            view["pair"], view["y"], scores[rows], view["recorded"],
-            prepared.incidents["reported_at"].iloc[rows], origin=origin, period_days=days,
-        )  # fmt: skip
+        views = period_views(view, scores[rows], origin=origin, period_days=days)
         name = f"{days} days, {'weighted' if weighted else 'each view once'}"
-        cuts[name] = placed_on_views(views, DecisionConfig(), weighted=weighted)
+        cuts[name] = placed_on_views(views, decision, weighted=weighted)
     return cuts
 
 
@@ -243,14 +229,18 @@ def main() -> None:
         variants = [(days, True) for days in args.periods]
         variants += [(days, False) for days in args.periods if args.unweighted]
         origin = prepared.incidents["reported_at"].min()
+        everything = np.arange(len(unseen))
         in_progress = {
-            "seen test": _views_of(prepared, y, test, scores, origin),
-            "unseen": _views_of(
-                data["unseen"], data["unseen_set"].y, np.ones(len(unseen), bool), unseen, origin
-            ),
+            name: period_views(
+                _timed_view(p, labels, rows), s[rows], origin=origin, period_days=QUARTER
+            )
+            for name, p, labels, rows, s in (
+                ("seen test", prepared, y, np.flatnonzero(test), scores),
+                ("unseen", data["unseen"], data["unseen_set"].y, everything, unseen),
+            )
         }
-        cuts = _placements(data, chain, scores, valid, variants)
-        time_cuts = _placements(data, time_chain, time_scores, early_valid, variants)
+        cuts = _placements(data, chain, scores, valid, variants, origin)
+        time_cuts = _placements(data, time_chain, time_scores, early_valid, variants, origin)
         for placement, cut in cuts.items():
             row = {"seed": seed, "placement": placement, "flag": cut}
             row["time-split flag"] = time_cuts[placement]

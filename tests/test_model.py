@@ -207,6 +207,23 @@ def test_threshold_at_precision_matches_brute_force(data, target, z):
     assert threshold_at_precision(y, s, target, z=z) == _brute_precision(y, s, target, z)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    data=labelled_scores,
+    repeats=st.lists(st.integers(1, 3), min_size=120, max_size=120),
+    target=st.floats(0.01, 0.99),
+    z=st.sampled_from([0.0, 1.0]),
+)
+def test_weighted_threshold_at_precision_is_repetition(data, repeats, target, z):
+    """An item of weight k counts as k copies of it."""
+    y = np.array([d[0] for d in data])
+    s = np.array([d[1] for d in data])
+    k = np.array(repeats[: len(data)])
+    by_copies = threshold_at_precision(np.repeat(y, k), np.repeat(s, k), target, z=z)
+    weighted = threshold_at_precision(y, s, target, z=z, weights=k)
+    assert weighted == by_copies
+
+
 def test_a_precision_margin_never_flags_more():
     rng = np.random.default_rng(3)
     s = rng.random(2000)

@@ -1100,7 +1100,12 @@ def time_order(incidents: pd.DataFrame) -> np.ndarray:
 
 
 def threshold_at_precision(
-    y: np.ndarray, scores: np.ndarray, target: float, *, z: float = 0.0
+    y: np.ndarray,
+    scores: np.ndarray,
+    target: float,
+    *,
+    z: float = 0.0,
+    weights: np.ndarray | None = None,
 ) -> float:
     """The lowest threshold whose precision reaches ``target`` (the most recall at that
     precision); ``inf`` when no threshold does.
@@ -1109,12 +1114,18 @@ def threshold_at_precision(
     standard errors below the observed share. Taking the lowest of many cut points whose
     observed precision reaches the target picks the luckiest, so on fresh data the point
     estimate (``z=0``) falls short of the target on average; the bound asks more of cut points
-    that flag few pairs.
+    that flag few pairs. ``weights`` (one per item; default 1) weigh the shares and the
+    number of items the bound counts.
     """
     order = np.argsort(-scores, kind="stable")
     s, t = scores[order], y[order]
-    flagged = np.arange(1, len(t) + 1)
-    precision = np.cumsum(t) / flagged
+    if weights is None:
+        flagged = np.arange(1, len(t) + 1)
+        precision = np.cumsum(t) / flagged
+    else:
+        w = np.asarray(weights, dtype=float)[order]
+        flagged = np.cumsum(w)
+        precision = np.cumsum(w * t) / flagged
     if z > 0:
         precision = wilson_lower_bound(precision, flagged, z)
     last = np.r_[s[1:] != s[:-1], True]  # only cut between distinct scores
