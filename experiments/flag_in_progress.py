@@ -55,7 +55,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from _report import emit, means_over_seeds, per_seed_report
-from model_comparison import _view, prepared_sets
+from model_comparison import _pair_threshold, _view, prepared_sets
 from realworld_flags import realworld_frame
 from seed_spread import GOAL_PRECISION, GOAL_RECALL, _at, _open_pairs
 
@@ -171,13 +171,7 @@ def _placements(
     decision = DecisionConfig()
     rows = np.flatnonzero(valid)
     view = _timed_view(data["prepared"], data["main"].y, rows)
-    ended = _open_pairs(view, scores[rows])
-    again = threshold_at_precision(
-        ended["y"].to_numpy(),
-        ended["score"].to_numpy(),
-        decision.target_precision,
-        z=decision.precision_z,
-    )
+    again = _pair_threshold(view, scores[rows])
     # The product's placement, recomputed from the same scores: the scores are the chain's.
     assert np.isclose(again, chain.flag_threshold), (again, chain.flag_threshold)
     cuts = {"as ended (the product)": chain.flag_threshold}
