@@ -61,19 +61,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import seed_spread
 from _report import emit
+from model_comparison import prepared_sets
+from oracle_linkage import with_true_people
+from seed_spread import GOAL_RECALL
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import average_precision_score
 
 from stalkflag.linkage import pair_ids
-from stalkflag.model._chain import threshold_at_precision
-from stalkflag.model._config import DecisionConfig, SyntheticConfig
-from stalkflag.model._evaluate import best_operating_point, pairs_of
+from stalkflag.model._chain import ScoringChain, threshold_at_precision
+from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
+from stalkflag.model._evaluate import pairs_of
 from stalkflag.model._train import split_groups
 from stalkflag.synth import SynthConfig, _generator, generate
 from stalkflag.synth._render import BEHAVIOURS, NoteFacts
 
-GOAL_RECALL, GOAL_PRECISION = 0.90, 0.80
 _CONTEXTS = ("separated", "met_once", "colleague", "stranger", "online_contact", "neighbour",
              "current", "coparent", "family")  # fmt: skip
 _IMPACTS = ("very_frightened", "worried", "annoyed")
@@ -318,18 +320,11 @@ def _with_repeated(pairs: pd.DataFrame, cut: float) -> dict[str, float]:
 
 
 def at_the_flag(pairs: pd.DataFrame, cut: float) -> dict[str, float]:
-    """PR-AUC, recall and precision at ``cut``, and the best the ranking allows."""
-    flagged = pairs["score"] >= cut
-    positives = pairs["y"] == 1
-    return {
-        "PR-AUC": float(average_precision_score(pairs["y"], pairs["score"])),
-        "recall": float(flagged[positives].mean()),
-        "precision": float(pairs["y"][flagged].mean()) if flagged.any() else float("nan"),
-        "best recall at 0.80": best_operating_point(
-            pairs["y"], pairs["score"], precision=GOAL_PRECISION
-        )["recall"],
-        "best precision at 0.90": _precision_at_recall(pairs, GOAL_RECALL),
-    }
+    """``seed_spread``'s figures at the flag ``cut`` (PR-AUC, recall, precision, the most recall
+    the ranking allows at precision 0.80), and the most precision it allows at recall 0.90."""
+    figures, _ = seed_spread.at_the_flag("", pairs, cut)
+    named = {k.strip().replace("best", "best recall at 0.80"): v for k, v in figures.items()}
+    return named | {"best precision at 0.90": _precision_at_recall(pairs, GOAL_RECALL)}
 
 
 def _precision_at_recall(pairs: pd.DataFrame, recall: float) -> float:
@@ -347,12 +342,6 @@ def product_rows(
     ``unseen``), with Splink's people and with the truth's (as ``oracle_linkage.py``), at its
     own flag, measured as the ceiling is. Returns the rows and, with the truth's people, the
     test pairs with their scores."""
-    from model_comparison import prepared_sets
-    from oracle_linkage import with_true_people
-
-    from stalkflag.model._chain import ScoringChain
-    from stalkflag.model._config import ModelConfig
-
     data = prepared_sets(n, n_unseen, seed, SyntheticConfig().incidental_detail)
     for name, cached, ours in (("seen", data["main"].truth, seen), ("unseen", data["unseen_set"].truth, unseen)):  # fmt: skip
         if not np.array_equal(cached["label"].to_numpy(), ours.y):
