@@ -29,9 +29,10 @@ incidents so far, span, gaps and their trend, recorded relationship and categori
 suspect's other victims, the sexes):
 
 - ``facts, all``: everything the notes were written from;
-- ``facts as written``: the same, less everything in ``minimal`` notes (one clause or none:
-  the renderer drops the rest; dropping the one clause too makes this row a little low, so
-  the best reader of these notes lies between the two rows);
+- ``facts as written``: the same, less everything in ``minimal`` notes, the relationship
+  and the sexes included (one clause or none: the renderer drops the rest; dropping the one
+  clause too makes this row a little low, so the best reader of these notes lies between the
+  two rows);
 - ``facts as written, no context``: without the background sentence (separated, co-parent,
   neighbour, ...);
 - ``behaviours as written + shape``: the acts done (a perfect behaviour reader) and the shape;
@@ -76,12 +77,6 @@ from stalkflag.model._train import split_groups
 from stalkflag.synth import SynthConfig, _generator, generate
 from stalkflag.synth._render import BEHAVIOURS, NoteFacts
 
-_CONTEXTS = ("separated", "met_once", "colleague", "stranger", "online_contact", "neighbour",
-             "current", "coparent", "family")  # fmt: skip
-_IMPACTS = ("very_frightened", "worried", "annoyed")
-_ACTIONS = ("advice", "nfa", "warning", "arrest", "dash", "referral")
-_MENTIONS = ("normal", "named", "described", "unnamed")
-_MODES = ("did", "denied", "hypo", "worry")
 _RELATIONSHIPS = ("ex_partner", "partner", "acquaintance", "colleague", "stranger",
                   "neighbour", "family", "unknown", "")  # fmt: skip
 _CATEGORIES = ("harassment", "domestic_abuse", "malicious_communications", "coercive_control",
@@ -149,10 +144,13 @@ def incident_facts(
     frame = pd.DataFrame(rows).fillna(0.0)
     for c in _CATEGORIES:
         frame[f"category:{c}"] = (export["recorded_category"].to_numpy() == c).astype(float)
-    frame["true_relationship"] = truth["true_relationship"].to_numpy()
     frame["relationship"] = export["relationship"].fillna("").to_numpy()
-    frame["victim_female"] = [float(f.victim_female) for f in facts]
-    frame["suspect_female"] = [float(f.suspect_female) for f in facts]
+    # What the note says of the people: the relationship and (by pronouns) their sexes.
+    unwritten = np.array([as_written and f.style == "minimal" for f in facts])
+    frame["true_relationship"] = np.where(unwritten, "", truth["true_relationship"].to_numpy())
+    for who in ("victim", "suspect"):
+        sex = np.array([float(getattr(f, f"{who}_female")) for f in facts])
+        frame[f"{who}_female"] = np.where(unwritten, 0.5, sex)
     return frame
 
 
