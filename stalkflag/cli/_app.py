@@ -433,6 +433,144 @@ def score(
         )
 
 
+@app.command()
+def evaluate(
+    input_path: InputPath,
+    labels: Annotated[
+        Path,
+        typer.Option(
+            help="incident_id,label (1 = stalking), CSV or Parquet; other columns may name cases."
+        ),
+    ],
+    model: Annotated[
+        str, typer.Option(help="MLflow model URI, or a folder holding a saved model.")
+    ] = "models:/stalkflag@champion",
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write every figure here (JSON).")
+    ] = None,
+    cases: Annotated[
+        str | None,
+        typer.Option(
+            help="The labels' column naming each incident's case (default: case_id if present, "
+            "else the linked suspect->victim pair)."
+        ),
+    ] = None,
+    tracking_uri: Annotated[
+        str | None,
+        typer.Option(
+            help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else models/mlflow/)."
+        ),
+    ] = None,
+    category_map: CategoryMap = None,
+) -> None:
+    """Measure a model on a labelled export: recall, precision (95% Wilson intervals), average
+    precision and the review band per case and per incident, beside keyword search and the
+    recorded category; how early the flag fires (lead time)."""
+    import json
+
+    from stalkflag.model import check_labels, evaluate_export, read_labels
+    from stalkflag.model._score import load_chain
+
+    checked = check_labels(read_labels(labels), cases=cases, source=f"labels file {labels}")
+    chain = load_chain(model, tracking_uri=tracking_uri)
+    report = _validated(input_path, category_map, quiet=True, show=0)
+    with err.status("linking and scoring") if err.is_terminal else nullcontext():
+        result = evaluate_export(chain, report.accepted, checked, source=f"labels file {labels}")
+    for table in _evaluation_tables(result):
+        out.print(table)
+    out.print(_lead_time_lines(result.lead_time))
+    out.print(_evaluation_counts(result, cases or "case_id"))
+    long_share = result.counts["long_note_share"]
+    if long_share is not None and long_share > LONG_NOTES_WARNING:
+        err.print(
+            f"Warning: {long_share:.0%} of these notes are longer than 99% of the training "
+            "notes; the model is weakest on long padded notes (model card, known limits)."
+        )
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        figures = {"model": model, "export": str(input_path), "labels": str(labels),
+                   "rejected_rows": len(report.rejected)} | result.to_dict()  # fmt: skip
+        json_out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+        out.print(f"Figures: {json_out}")
+
+
+def _evaluation_tables(result) -> list[Table]:
+    """One table per level: each population and scorer with its figures."""
+    tables = []
+    for level, part in result.figures.groupby("level", sort=False):
+        units = "cases" if level == "case" else "incidents"
+        table = Table(
+            title=f"{level} level: over {units} not recorded as stalking, and over all",
+            caption="recorded: flagged when recorded as stalking; review: in the band (stalking)",
+        )
+        table.add_column("population")
+        table.add_column("scorer")
+        for column in ("n", "stalking", "flagged", "recall (95%)", "precision (95%)", "AP",
+                       "review"):  # fmt: skip
+            table.add_column(column, justify="right")
+        for row in part.itertuples():
+            table.add_row(
+                "all" if row.population == "all" else "not recorded",
+                "recorded" if row.scorer == "recorded category" else row.scorer,
+                f"{row.units:,}",
+                f"{row.stalking:,}",
+                f"{row.flagged:,}",
+                _with_interval(row.recall, row.recall_low, row.recall_high),
+                _with_interval(row.precision, row.precision_low, row.precision_high),
+                _rate(row.average_precision),
+                _review(row.review, row.review_stalking),
+            )
+        tables.append(table)
+    return tables
+
+
+def _evaluation_counts(result, cases: str) -> str:
+    c = result.counts
+    return (
+        f"{c['labelled_incidents']:,} labelled incidents in {c['cases']:,} cases (cases from "
+        f"{'column ' + cases if c['cases_from'] == 'labels' else 'linked pairs'}); "
+        f"{c['unlabelled_incidents']:,} accepted incidents unlabelled (scored, not measured); "
+        f"{c['labels_not_in_export']:,} labels name no accepted incident. Flag at "
+        f"{result.thresholds['flag']:.3f}, review from {result.thresholds['review']:.3f}."
+    )
+
+
+def _review(band: float | None, stalking: float | None) -> str:
+    return "" if band is None or pd.isna(band) else f"{int(band):,} ({int(stalking or 0):,})"
+
+
+def _rate(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:.3f}"
+
+
+def _days(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:.1f}"
+
+
+def _count(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:g}"
+
+
+def _with_interval(value: float, low: float, high: float) -> str:
+    return "-" if pd.isna(value) else f"{value:.3f} ({low:.2f}-{high:.2f})"
+
+
+def _lead_time_lines(lead: dict) -> str:
+    later, never = lead["recorded_later"], lead["never_recorded"]
+    return (
+        f"Lead time: of {later['stalking_cases']:,} stalking cases police recorded as stalking at "
+        f"some incident, the flag finds {later['found']:,}; median lead "
+        f"{_count(later['median_lead_incidents'])} incidents, {_days(later['median_lead_days'])} "
+        f"days; flagged before police recorded stalking: {later['flagged_before']:,} "
+        f"({_rate(later['share_flagged_before'])}), at the same incident "
+        f"{later['flagged_at_same_incident']:,}, after {later['flagged_after']:,}.\n"
+        f"Of {never['stalking_cases']:,} stalking cases never recorded as stalking, the flag finds "
+        f"{never['found']:,}; it first fires at incident {_count(never['median_first_flag_incident'])} "
+        f"(median), {_days(never['median_first_flag_days'])} days after the first; at the first "
+        f"incident in {_rate(never['share_found_at_first_incident'])} of them."
+    )
+
+
 LONG_NOTES_WARNING = 0.05
 """Warn when more than this share of scored notes is longer than 99% of the training notes."""
 

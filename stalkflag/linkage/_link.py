@@ -14,6 +14,7 @@ import pandas as pd
 
 from stalkflag._defaults import LINKAGE_EVIDENCE
 from stalkflag.errors import ConfigError
+from stalkflag.linkage._ids import RULE_STAGE, bare_mentions
 from stalkflag.linkage._mentions import build_mentions
 from stalkflag.linkage._notes import make_notes_pipeline, name_tokens, recover_suspects
 from stalkflag.linkage._splink import CLUSTER_THRESHOLD, run_splink
@@ -124,15 +125,16 @@ def link_incidents(
     """
     if not 0 < cluster_threshold < 1:
         raise ValueError("cluster_threshold must be between 0 and 1")
-    if model is None and len(incidents) < MIN_INCIDENTS_TO_TRAIN:
+    phases = _Phases()
+    incidents = incidents.reset_index(drop=True)
+    mentions = build_mentions(incidents)
+    bare = bare_mentions(mentions)
+    if model is None and len(incidents) < MIN_INCIDENTS_TO_TRAIN and not bare.all():
         raise ConfigError(
             f"training a linkage model needs at least {MIN_INCIDENTS_TO_TRAIN} incidents; this export has "
             f"{len(incidents)}. Reuse a model trained on a larger export (stalkflag link --linkage-model).",
             code="C020",
         )
-    phases = _Phases()
-    incidents = incidents.reset_index(drop=True)
-    mentions = build_mentions(incidents)
     phases.done("person mentions")
     logger.info("%d incidents give %d person mentions", len(incidents), len(mentions))
     run = _run_splink_clearly(
@@ -147,7 +149,9 @@ def link_incidents(
     phases.done("splink")
     mentions = mentions.merge(run.clusters, on="unique_id", how="left")
     mentions["person_id"] = "PER-" + mentions["cluster_id"].astype("int64").astype(str)
-    mentions["mention_confidence"] = _mention_confidence(mentions, run.edges)
+    by_rule = run.edges["stage"] == RULE_STAGE if "stage" in run.edges else False
+    splink_confidence = _mention_confidence(mentions, run.edges[~by_rule])
+    mentions["mention_confidence"] = np.where(bare, 1.0, splink_confidence)  # its ID decides
     mentions = mentions.drop(columns=["cluster_id"])
 
     n = len(incidents)
@@ -191,8 +195,10 @@ def link_incidents(
 
 
 def _run_splink_clearly(mentions: pd.DataFrame, **kwargs: Any):
-    """:func:`run_splink`, with DuckDB running out of memory turned into a user's error."""
+    """:func:`run_splink`, with DuckDB running out of memory, or an export that gives training
+    nothing to learn from, turned into a user's error."""
     import duckdb
+    from splink.internals.exceptions import EMTrainingException  # not exported publicly
 
     try:
         return run_splink(mentions, **kwargs)
@@ -201,6 +207,13 @@ def _run_splink_clearly(mentions: pd.DataFrame, **kwargs: Any):
             f"DuckDB ran out of memory within its limit of {kwargs.get('memory_limit')}; "
             "raise it with --memory-limit (e.g. 3GB).",
             code="C021",
+        ) from None
+    except EMTrainingException:
+        raise ConfigError(
+            "this export has too few names and dates of birth in common between incidents to "
+            "train a linkage model; reuse a model trained on a named export "
+            "(stalkflag link --linkage-model).",
+            code="C025",
         ) from None
 
 

@@ -21,6 +21,13 @@ from splink import DuckDBAPI, Linker, block_on
 
 from stalkflag._defaults import CLUSTER_THRESHOLD, LINKAGE_EVIDENCE
 from stalkflag.errors import ConfigError
+from stalkflag.linkage._ids import (
+    RULE_STAGE,
+    bare_mentions,
+    check_ids_only_model,
+    id_rule_edges,
+    link_by_ids,
+)
 from stalkflag.linkage._settings import TRAINING_BLOCKS, build_settings, check_evidence
 
 __all__ = ["MODEL_FORMAT", "SplinkRun", "make_spark_session", "port_model", "run_splink"]
@@ -30,7 +37,8 @@ logger = logging.getLogger(__name__)
 MODEL_FORMAT = "stalkflag-linkage/1"
 """A saved linkage model: ``{"format": MODEL_FORMAT, "people": <Splink model>, "suspects":
 <Splink model>, "evidence": [<optional comparison>, ...]}``; each Splink model is the JSON
-Splink itself saves (a model saved without ``evidence`` used none)."""
+Splink itself saves (a model saved without ``evidence`` used none). An export with no names
+or dates of birth saves :data:`~stalkflag.linkage._ids.IDS_ONLY_MODEL`, with ``null`` for both."""
 
 _EDGE_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
 
@@ -191,6 +199,17 @@ def _components(uids: np.ndarray, edges: pd.DataFrame, threshold: float) -> np.n
     return smallest
 
 
+def _with_id_rule(mentions: pd.DataFrame, edges: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """``edges`` (Splink's pairs, a ``stage`` column added where missing) and the force ID
+    rule's pairs for the people they make (:func:`~stalkflag.linkage._ids.id_rule_edges`)."""
+    edges = edges if "stage" in edges else edges.assign(stage="people")
+    person = _components(mentions["unique_id"].to_numpy(), edges, threshold)
+    rule = id_rule_edges(mentions, person)
+    if rule.empty:
+        return edges
+    return pd.concat([edges, rule], ignore_index=True)
+
+
 def run_splink(
     mentions: pd.DataFrame,
     *,
@@ -209,11 +228,15 @@ def run_splink(
     other party's name), then suspect mentions against each other with the victim person the
     first pass resolved. People are the connected components of pairs at or above
     ``cluster_threshold``: first-pass pairs, except that pairs of two suspect mentions are
-    taken from the second pass.
+    taken from the second pass, and the force ID rule's pairs
+    (:func:`~stalkflag.linkage._ids.id_rule_edges`: a mention with an ID and no name or date of
+    birth joins the person its ID names), added after each pass.
 
     Args:
         mentions: Person mentions from :func:`~stalkflag.linkage._mentions.build_mentions`.
         model: A saved model (see :data:`MODEL_FORMAT`) to reuse; trained afresh when ``None``.
+            When every mention is bare (an ID and no name or date of birth), no model is
+            needed: people are the IDs (:func:`~stalkflag.linkage._ids.link_by_ids`).
         backend: ``"duckdb"`` or ``"spark"``.
         predict_threshold: Pairs below this match probability are not kept.
         cluster_threshold: Pairs at or above this probability make one person.
@@ -231,6 +254,9 @@ def run_splink(
             raise ValueError(f"not a {MODEL_FORMAT} model")
         evidence = model.get("evidence", ())
     evidence = check_evidence(evidence)
+    check_ids_only_model(model, mentions)
+    if bare_mentions(mentions).all():
+        return link_by_ids(mentions, model)
     db_api, handle = _db_api(backend, spark, memory_limit=memory_limit)
     dialect = "duckdb" if backend == "duckdb" else "spark"
     people_model, edges1 = _pass(
@@ -245,6 +271,7 @@ def run_splink(
         evidence,
     )
     uids = mentions["unique_id"].to_numpy()
+    edges1 = _with_id_rule(mentions, edges1, cluster_threshold)
     first = pd.Series(_components(uids, edges1, cluster_threshold), index=uids)
     suspects = mentions[mentions["role"] == "suspect"].drop(
         columns=["co_first_canon", "co_surname", "co_force_person_id"]
@@ -269,9 +296,9 @@ def run_splink(
         is_suspect.reindex(edges1["unique_id_l"]).to_numpy()
         & is_suspect.reindex(edges1["unique_id_r"]).to_numpy()
     )
-    edges = pd.concat(
-        [edges1[~both].assign(stage="people"), edges2.assign(stage="suspects")], ignore_index=True
-    )
+    splink_edges = edges1[~both & (edges1["stage"] != RULE_STAGE)]
+    edges = pd.concat([splink_edges, edges2.assign(stage="suspects")], ignore_index=True)
+    edges = _with_id_rule(mentions, edges, cluster_threshold)
     clusters = pd.DataFrame(
         {"unique_id": uids, "cluster_id": _components(uids, edges, cluster_threshold)}
     )

@@ -5,19 +5,38 @@ a decision with a review band, faithful reasons; training runs tracked in MLflow
 - :mod:`._chain`: :class:`ScoringChain`, everything a score depends on, saved without pickle.
 - :mod:`._evaluate`: incident- and pattern-level figures on held-out data.
 - :mod:`._train`: a training run (split, fit, evaluate).
+- :mod:`._external`: a model measured on any labelled export (``stalkflag evaluate``), with
+  :mod:`._lead_time` (how early the flag fires).
 """
 
 from stalkflag.model._chain import Prepared, ScoringChain, prepare, recorded_labels
 from stalkflag.model._config import TrainConfig, load_config
+from stalkflag.model._external import (
+    ExternalEvaluation,
+    check_labels,
+    evaluate_export,
+    join_labels,
+    measure,
+    read_labels,
+)
+from stalkflag.model._lead_time import lead_time, lead_time_summary
 from stalkflag.model._train import TrainResult, run_training
 
 __all__ = [
+    "ExternalEvaluation",
     "Prepared",
     "ScoringChain",
     "TrainConfig",
     "TrainResult",
+    "check_labels",
+    "evaluate_export",
+    "join_labels",
+    "lead_time",
+    "lead_time_summary",
     "load_config",
+    "measure",
     "prepare",
+    "read_labels",
     "recorded_labels",
     "run_training",
 ]
