@@ -6,10 +6,10 @@ what happened later. Features:
 
 - volume and time: incidents so far, days since the first, incidents per 30 days, days since
   the previous incident, and escalation (mean gap so far over the latest gap);
-- behaviours: cumulative counts of each counted behaviour (from :mod:`stalkflag.text`), how
-  many distinct behaviours, online and offline acts and whether both occur;
-- contact after being told to stop (breach of a warning or order so far), third parties,
-  threats, fear, separation;
+- behaviours (the catalogue of :mod:`stalkflag.text`): for each, how many incidents so far
+  show it; how many distinct acts, online and offline acts and whether both occur; how many
+  times the notes say acts happened ("24 messages", "every day": log scale); acts after the
+  suspect was told to stop (:data:`STOP_SIGNS`);
 - the suspect's other victims so far, the relationship, the mix of recorded categories so far,
   and how the suspect was linked (fields, notes or not at all). The link's confidence is not a
   feature: it is a mention's best match to any mention of the same person, later ones
@@ -22,35 +22,27 @@ import numpy as np
 import pandas as pd
 
 from stalkflag.schema import CATEGORIES, RELATIONSHIPS
-from stalkflag.text import BEHAVIOURS
-from stalkflag.text._pipeline import CONTEXT_BEHAVIOURS
+from stalkflag.text import ACTS, BEHAVIOURS, OFFLINE, ONLINE
 
-__all__ = ["ACTS", "ONLINE_BEHAVIOURS", "behaviour_matrix", "pattern_features"]
+__all__ = ["STOP_SIGNS", "behaviour_matrix", "pattern_features"]
 
-ONLINE_BEHAVIOURS = frozenset({
-    "stalkflag.contact_calls.v2", "stalkflag.contact_messages.v2", "stalkflag.contact_after_block.v1",
-    "stalkflag.monitoring_online.v1", "stalkflag.tracking_device.v1", "stalkflag.account_access.v1",
-    "stalkflag.fake_profile.v1", "stalkflag.publishing.v1", "stalkflag.ordering_in_name.v1",
-})  # fmt: skip
-OFFLINE_BEHAVIOURS = frozenset({
-    "stalkflag.following.v2", "stalkflag.attending_home.v1", "stalkflag.attending_work.v1",
-    "stalkflag.loitering.v1", "stalkflag.watching.v2", "stalkflag.unwanted_gifts.v2",
-    "stalkflag.property_damage.v2",
-})  # fmt: skip
-ACTS: tuple[str, ...] = tuple(b for b in BEHAVIOURS if b not in CONTEXT_BEHAVIOURS)
-"""Behaviours that are acts by someone (not context such as fear or separation)."""
+STOP_SIGNS: tuple[str, ...] = ("breach", "prior_reports")
+"""Behaviours that show the suspect had been told to stop (a breach of an order or warning,
+previous reports, warnings or orders): acts after them are persistence (S-DASH Q2; the
+counting rules' "course of conduct")."""
 
 
 def behaviour_matrix(docs) -> pd.DataFrame:
-    """Counted behaviour matches per note (rows in the order of ``docs``), one column per id."""
-    rows = []
-    for doc in docs:
-        counts = dict.fromkeys(BEHAVIOURS, 0)
+    """Per note (rows in the order of ``docs``) and behaviour: how many times the note says it
+    happened (the largest count of its counted matches; 0 when none counts)."""
+    index = {name: k for k, name in enumerate(BEHAVIOURS)}
+    rows = np.zeros((len(docs), len(BEHAVIOURS)), dtype="int32")
+    for i, doc in enumerate(docs):
         for match in doc._.behaviours:
             if match.counts:
-                counts[match.behaviour] += 1
-        rows.append(counts)
-    return pd.DataFrame(rows, columns=list(BEHAVIOURS), dtype="int32")
+                k = index[match.behaviour]
+                rows[i, k] = max(rows[i, k], match.count)
+    return pd.DataFrame(rows, columns=list(BEHAVIOURS))
 
 
 def pattern_features(
@@ -121,17 +113,28 @@ def pattern_features(
     )
     out["escalation"] = out["escalation"].clip(0, 50)
 
-    cumulative = b.groupby(f["pair"], sort=False).cumsum()
+    present = (b > 0).astype("int32")
+    by_pair_b = present.groupby(f["pair"], sort=False)
+    cumulative = by_pair_b.cumsum()
     for column in BEHAVIOURS:
         out[f"n_{column}"] = cumulative[column].to_numpy()
-    acts_seen = (cumulative[list(ACTS)] > 0).sum(axis=1)
+    acts = list(ACTS)
+    acts_seen = (cumulative[acts] > 0).sum(axis=1)
     out["distinct_behaviours"] = acts_seen.to_numpy()
-    online = cumulative[[c for c in ACTS if c in ONLINE_BEHAVIOURS]].sum(axis=1).to_numpy()
-    offline = cumulative[[c for c in ACTS if c in OFFLINE_BEHAVIOURS]].sum(axis=1).to_numpy()
+    online = cumulative[[c for c in acts if c in ONLINE]].sum(axis=1).to_numpy()
+    offline = cumulative[[c for c in acts if c in OFFLINE]].sum(axis=1).to_numpy()
     out["online_acts"] = online
     out["offline_acts"] = offline
     out["online_and_offline"] = ((online > 0) & (offline > 0)).astype(int)
-    out["acts_in_this_incident"] = b[list(ACTS)].sum(axis=1).to_numpy()
+    out["acts_in_this_incident"] = present[acts].sum(axis=1).to_numpy()
+    times = b[acts].sum(axis=1)
+    out["log_times_acts_so_far"] = np.log1p(
+        times.groupby(f["pair"], sort=False).cumsum()
+    ).to_numpy()
+    stop_here = present[list(STOP_SIGNS)].sum(axis=1)
+    stop_before = stop_here.groupby(f["pair"], sort=False).cumsum() - stop_here
+    after_stop = present[acts].sum(axis=1).where((stop_before > 0) | (present["breach"] > 0), 0)
+    out["acts_after_told_to_stop"] = after_stop.groupby(f["pair"], sort=False).cumsum().to_numpy()
 
     out["suspect_other_victims"] = _other_victims_so_far(f)
 
@@ -167,7 +170,7 @@ def pattern_features(
     out["suspect_unknown"] = (method == "victim_only").astype(int)
     if victim_history:
         scores = None if note_scores is None else note_scores.iloc[order].reset_index(drop=True)
-        out = out.join(victim_history_features(f, b, scores))
+        out = out.join(victim_history_features(f, present, scores))
 
     out.index = f["pos"].to_numpy()
     out = out.sort_index()
@@ -186,7 +189,7 @@ def victim_history_features(
 
     Args:
         f: One row per incident (``pair``, ``victim``, ``t``, ``id``), index 0..n-1.
-        b: :func:`behaviour_matrix` rows in the same order.
+        b: Which behaviours each note shows (0/1), in the same order.
         scores: Note score columns in the same order, or ``None``.
 
     Returns:

@@ -99,7 +99,7 @@ def test_one_more_visit_to_her_work_raises_the_pattern_features():
     f1 = pattern_features(inc1, links1, behaviour_matrix(nlp.pipe(base)))
     f2 = pattern_features(inc2, links2, behaviour_matrix(nlp.pipe(more)))
     last1, last2 = f1.iloc[-1], f2.iloc[-1]
-    assert last2["n_stalkflag.attending_work.v1"] == last1["n_stalkflag.attending_work.v1"] + 1
+    assert last2["n_visiting_work"] == last1["n_visiting_work"] + 1
     assert last2["incidents_so_far"] == 4 and last2["rate_per_30_days"] > last1["rate_per_30_days"]
     assert last2["escalation"] > 1  # the latest gap (3 days) is shorter than the average (6)
     pd.testing.assert_frame_equal(f1, f2.iloc[:3])  # earlier incidents unchanged

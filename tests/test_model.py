@@ -438,8 +438,8 @@ def test_behaviour_tokens_name_each_match_and_whether_it_counts():
     from stalkflag.text import BehaviourMatch
 
     matches = (
-        BehaviourMatch("stalkflag.following.v2", 0, 8, "followed", False, False, "suspect"),
-        BehaviourMatch("stalkflag.following.v2", 20, 29, "following", True, False, "suspect"),
+        BehaviourMatch("following", 0, 8, "followed", False, False, "suspect"),
+        BehaviourMatch("following", 20, 29, "following", True, False, "suspect"),
     )
     assert behaviour_tokens(matches) == "bhv_following bhv_following_not"
     assert behaviour_tokens(()) == ""

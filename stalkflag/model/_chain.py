@@ -34,12 +34,21 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from stalkflag import __version__
 from stalkflag._defaults import LINKAGE_EVIDENCE
 from stalkflag.errors import ConfigError
-from stalkflag.features import ACTS, ONLINE_BEHAVIOURS, behaviour_matrix, pattern_features
+from stalkflag.features import behaviour_matrix, pattern_features
 from stalkflag.linkage import CLUSTER_THRESHOLD, link_incidents
 from stalkflag.model._config import DecisionConfig, ModelConfig
 from stalkflag.model._evaluate import pairs_of, wilson_lower_bound
 from stalkflag.schema import CATEGORIES
-from stalkflag.text import BEHAVIOURS, TEXT_PIPELINE, BehaviourMatch, make_text_pipeline
+from stalkflag.text import (
+    ACTS,
+    BEHAVIOURS,
+    ONLINE,
+    SDASH,
+    TEXT_PIPELINE,
+    BehaviourMatch,
+    behaviour_records,
+    make_text_pipeline,
+)
 from stalkflag.text._pipeline import normalised_text
 from stalkflag.text._placeholders import mask_doc, name_lexicon
 from stalkflag.text._sentences import SENTENCE_END, about_people
@@ -78,13 +87,17 @@ _TRUSTED_TYPES = [
 
 
 VICTIM_HISTORY = "victim's reports so far"
+TIMES_SAID = "how many times the notes say acts happened"
+AFTER_TOLD = "acts after being told to stop"
+_BEHAVIOUR_FEATURES = {f"n_{b}": b for b in BEHAVIOURS}
+_RECORDS = behaviour_records()
 
 
 def feature_group(name: str) -> str:
     """The evidence a feature belongs to, as shown beside a flag (explanations occlude whole
     groups, so a reason is never half a feature family)."""
-    if name.startswith("n_stalkflag."):
-        return name[2:]
+    if name in _BEHAVIOUR_FEATURES:
+        return _BEHAVIOUR_FEATURES[name]
     if name.startswith("victim_"):
         return VICTIM_HISTORY
     if name.startswith("relationship_"):
@@ -101,12 +114,20 @@ def feature_group(name: str) -> str:
         return "breadth of behaviours"
     if name == "acts_in_this_incident":
         return "acts in this incident"
+    if name == "log_times_acts_so_far":
+        return TIMES_SAID
+    if name == "acts_after_told_to_stop":
+        return AFTER_TOLD
     return "repetition over time"
 
+
+_NO_EVIDENCE_ZERO = frozenset({"breadth of behaviours", TIMES_SAID, AFTER_TOLD})
 
 _MONOTONE_COLUMNS = frozenset(f"n_{b}" for b in ACTS) | {
     "distinct_behaviours",
     "online_and_offline",
+    "log_times_acts_so_far",
+    "acts_after_told_to_stop",
     # Repeated (FOUR), and escalation is a risk factor: one more incident, or a gap shorter
     # than the pair's mean gap, never lowers the score with everything else the same. (Not the
     # rate per 30 days: a single incident's is 30, the highest there is.)
@@ -283,7 +304,7 @@ def behaviour_tokens(matches) -> str:
     hypothetical, or the victim's own act). The same words whatever the note's style."""
     words = []
     for match in matches:
-        name = match.behaviour.split(".")[1]
+        name = match.behaviour
         words.append(f"bhv_{name}" if match.counts else f"bhv_{name}_not")
     return " ".join(words)
 
@@ -719,7 +740,7 @@ class ScoringChain:
         training median (a typical note), the median for everything else."""
         ref = X.median()
         for name in X.columns:
-            if name.startswith("n_stalkflag.") or feature_group(name) == "breadth of behaviours":
+            if name in _BEHAVIOUR_FEATURES or feature_group(name) in _NO_EVIDENCE_ZERO:
                 ref[name] = 0.0
             if name == "acts_in_this_incident":
                 ref[name] = 0.0
@@ -858,17 +879,26 @@ class ScoringChain:
                     break
                 item: dict[str, Any] = {"evidence": group, "contribution": round(float(value), 3)}
                 group = str(group)
-                if group.startswith("stalkflag."):
+                if group in _RECORDS:
                     spans = _spans(prepared, history, ids, times, {group})
+                    record = _RECORDS[group]
                     item["matches"] = spans
-                    label = _label(group)
+                    item["label"] = record.label
+                    item["sdash"] = [f"{q} {SDASH[q]}" for q in record.sdash]
+                    incidents = len({s["incident_id"] for s in spans})
                     quoted = "; ".join(f"'{s['text']}' ({s['reported_at']})" for s in spans[:2])
-                    parts.append(f"{label} x{len(spans)} (+{value:.2f}): {quoted}")
+                    sdash = f"; S-DASH {', '.join(record.sdash)}" if record.sdash else ""
+                    parts.append(
+                        f"{record.label}: {incidents} incident{'s' * (incidents != 1)} "
+                        f"(+{value:.2f}{sdash}): {quoted}"
+                    )
                 else:
                     item["value"] = _describe(group, X.iloc[row])
                     text = f"{group} (+{value:.2f}): {item['value']}"
                     # Breadth and this incident's acts are counted from these matches.
                     source = {"breadth of behaviours": history, "acts in this incident": [row]}
+                    if group in (AFTER_TOLD, TIMES_SAID):
+                        source[group] = history
                     if group in source:
                         item["matches"] = _spans(prepared, source[group], ids, times, set(ACTS))
                         kinds = dict.fromkeys(_label(m["behaviour"]) for m in item["matches"])
@@ -904,7 +934,7 @@ class ScoringChain:
             "decision": self.decision.model_dump(mode="json"),
             "linkage_threshold": self.linkage_threshold,
             "behaviours": list(self.behaviours),
-            "online_behaviours": sorted(ONLINE_BEHAVIOURS),
+            "online_behaviours": sorted(ONLINE),
             "feature_names": list(self.feature_names),
             "flag_threshold": self.flag_threshold,
             "review_threshold": self.review_threshold,
@@ -971,7 +1001,7 @@ class ScoringChain:
 
 
 def _label(behaviour: str) -> str:
-    return behaviour.split(".")[1].replace("_", " ")
+    return _RECORDS[behaviour].label if behaviour in _RECORDS else behaviour.replace("_", " ")
 
 
 def _spans(

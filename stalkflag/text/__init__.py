@@ -1,18 +1,37 @@
-"""Text features from officers' notes: spaCy rule components on ``spacy.blank("en")``.
+"""Text features from officers' notes: spaCy's tokeniser and lemma tables, stalkflag's reader.
 
-Behaviour patterns are versioned data (:mod:`._patterns`); the pipeline (:mod:`._pipeline`)
-normalises police abbreviations and typos and qualifies every match (negated, hypothetical,
-who acted). :mod:`._placeholders` replaces personal data before any vectoriser sees a note.
+- :mod:`._behaviours`: the behaviour catalogue, one record per behaviour (kind, channel,
+  S-DASH questions, FOUR element, patterns), in a registry.
+- :mod:`._lexicon`: lemmas (``spacy-lookups-data``), word classes and the pattern language.
+- :mod:`._reader`: finds, qualifies (negated, hypothetical, who acted) and counts behaviours.
+- :mod:`._pipeline`: ``spacy.blank("en")`` with normal forms (abbreviations, typos) and the
+  reader; :mod:`._placeholders` replaces personal data before any vectoriser sees a note.
 """
 
-from stalkflag.text._patterns import BEHAVIOURS, behaviour_patterns, registry
+from stalkflag.text._behaviours import (
+    ACTS,
+    BEHAVIOURS,
+    CONTEXTS,
+    OFFLINE,
+    ONLINE,
+    SDASH,
+    Behaviour,
+    behaviour_records,
+    registry,
+)
 from stalkflag.text._pipeline import TEXT_PIPELINE, BehaviourMatch, make_text_pipeline
 
 __all__ = [
+    "ACTS",
     "BEHAVIOURS",
+    "CONTEXTS",
+    "OFFLINE",
+    "ONLINE",
+    "SDASH",
     "TEXT_PIPELINE",
+    "Behaviour",
     "BehaviourMatch",
-    "behaviour_patterns",
+    "behaviour_records",
     "make_text_pipeline",
     "registry",
 ]
