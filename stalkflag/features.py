@@ -36,13 +36,17 @@ def behaviour_matrix(docs) -> pd.DataFrame:
     """Per note (rows in the order of ``docs``) and behaviour: how many times the note says it
     happened (the largest count of its counted matches; 0 when none counts)."""
     index = {name: k for k, name in enumerate(BEHAVIOURS)}
-    rows = np.zeros((len(docs), len(BEHAVIOURS)), dtype="int32")
-    for i, doc in enumerate(docs):
+    rows = []
+    for doc in docs:
+        row = [0] * len(BEHAVIOURS)
         for match in doc._.behaviours:
             if match.counts:
                 k = index[match.behaviour]
-                rows[i, k] = max(rows[i, k], match.count)
-    return pd.DataFrame(rows, columns=list(BEHAVIOURS))
+                row[k] = max(row[k], match.count)
+        rows.append(row)
+    return pd.DataFrame(
+        np.array(rows, dtype="int32").reshape(len(rows), len(BEHAVIOURS)), columns=list(BEHAVIOURS)
+    )
 
 
 def pattern_features(

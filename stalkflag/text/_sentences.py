@@ -17,14 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from stalkflag.text._pipeline import (
-    ABBREVIATIONS,
-    SUSPECT_REFS,
-    THIRD_REFS,
-    VICTIM_REFS,
-    BehaviourMatch,
-    _deletes,
-)
+from stalkflag.text._pipeline import ABBREVIATIONS, _deletes
+from stalkflag.text._reader import SUSPECT_REFS, THIRD_REFS, VICTIM_REFS, BehaviourMatch
 
 __all__ = ["COURSE_WORDS", "PERSON_REFS", "SENTENCE_END", "about_people", "sentence_spans"]
 
