@@ -308,7 +308,9 @@ _declare(
         patterns=(
             "slash|scratch|smash|damage|vandalise|vandalize|vandalism|vandalised|graffiti|deface|"
             "puncture|spray|sprayed|shatter|shattered|=keyed|=keying",
-            "break|broke|broken|kick|kicked|smash ~3 @property|windows|in|into",
+            "break|broke|broken|kick|kicked|smash|crack|cracked ~4 @property|windows|glass|in|into",
+            "throw|threw|thrown|chuck|chucked|hurl|hurled|lob ~4 at ~3 window|windows|house|car|"
+            "door|home|property",
             "pour|poured|tip|tipped|throw|threw|thrown ~4 paint|bleach|acid|oil|sugar|brick|stone|"
             "stones|egg|eggs|paint-stripper",
             "steal|stole|stolen|theft|thief|burglary|burgle|burglar|robbery|rob|robbed|larceny|"
@@ -496,8 +498,7 @@ _declare(
         sdash=("Q7",),
         patterns=(
             "post|posted|posting|share|shared|sharing|upload|uploaded|publish|published|"
-            "circulate|circulated|distribute|distributed|spread|put|leak|leaked|send|sent|"
-            "forward|forwarded ~4 @media|address|number|details|screenshots|online|allegations|"
+            "circulate|circulated|distribute|distributed|spread|leak|leaked ~4 @media|address|number|details|screenshots|online|allegations|"
             "lies|rumours|rumors|story|stories|information|info|comments|messages|nude|nudes|"
             "intimate|sexual|explicit|private|personal|website|internet|facebook|instagram|"
             "tiktok|twitter|group|forum|reddit",
@@ -506,7 +507,10 @@ _declare(
             "intimate|sexual|explicit|private|naked|nude ~2 image|images|photo|photos|pictures|"
             "video|videos",
             "defamatory|defame|defaming|smear|smearing|slander|slanderous|libel|libellous",
-            "leaflet|leaflets|poster|posters|flyer|flyers",
+            "send|sent|forward|forwarded|show|showed|shown ~4 @media|nude|nudes|intimate|"
+            "screenshots|details|address ~4 to ~2 @third|@new_partner|everyone|people|others",
+            "leaflet|leaflets|poster|posters|flyer|flyers ~4 about|of|naming|accusing|with|"
+            "showing ~2 her|him|victim|photo|picture|name|address",
             "write|wrote|written|create|created|make|made|set ~3 website|blog|page|pages|group",
             "tell|told|telling ~3 everyone|people|others|community|neighbours|colleagues",
         ),
@@ -579,9 +583,11 @@ _declare(
         patterns=(
             "threat|threaten|threatening|threatened|threats|menace|menacing|intimidate|"
             "intimidating|intimidated|intimidation",
-            "kill|hurt|harm|burn|stab|shoot|rape|beat|batter|smash|strangle|murder|end|get|"
-            "destroy|ruin|slit|cut|bury|torch ~2 @victim|you|herself|himself|yourself|myself|"
-            "her|house|car|face|family|kids|children|life",
+            "would|will|'ll|gonna|wanna|to|should|could|might ~2 kill|hurt|harm|burn|stab|shoot|"
+            "rape|beat|batter|smash|strangle|murder|get|destroy|ruin|slit|cut|bury|torch ~2 "
+            "@victim|you|herself|himself|yourself|myself|her|house|car|face|family|kids|children|"
+            "life|throat|head",
+            "kill ~1 you|u|ya",
             "kill|harm|hurt ~1 himself|herself|myself|themselves",
             "gun|knife|knives|firearm|pistol|rifle|machete|weapon|bat|hammer ~3 brandish|"
             "brandished|brandishing|point|pointed|pointing|wave|waved|waving|show|showed|"
@@ -599,7 +605,11 @@ _declare(
             "gonna ~1 kill|hurt|get|find|ruin|burn|stab|shoot",
             "blackmail|blackmailed|blackmailing|extort|extorted|extortion|sextortion",
         ),
-        vetoes=(veto("threat threats", before="no low"),),
+        vetoes=(
+            veto("threat threats", before="no low"),
+            veto("threatening threatened", before="life - non"),
+            veto("threatening", after="injury injuries condition"),
+        ),
     ),
     Behaviour(
         "violence",
@@ -620,6 +630,8 @@ _declare(
             "dragging|pin|pinned|restrain|restrained|throw|threw|thrown|spit|spat|spitting ~2 "
             "@victim|against|to|into|onto|her|by|at",
             "hands ~1 around ~1 neck|throat",
+            "physically ~2 assault|assaulted|harass|harassed|attack|attacked|abuse|abused|hurt|"
+            "restrain|restrained|grab|grabbed|aggressive|violent",
             "sexual|sexually ~1 assault|assaulted|touching|touched",
             "domestic ~1 violence|assault",
         ),
@@ -678,7 +690,7 @@ _declare(
             "not|cannot|can't|unable|struggling|struggles ~3 sleep|sleeping|eat|eating|work|"
             "leave|go|cope",
             "stop|stopped ~1 go|going|leaving|walking|using",
-            "move|moved|moving|flee|fled|relocate|relocated ~3 house|home|out|away|area|address|"
+            "move|moved|moving|relocate|relocated ~3 house|home|out|away|area|address|"
             "city|town|refuge|job|mum|mother|parents|friend",
             "off ~1 work|sick",
             "panic ~1 alarm|button",
@@ -745,7 +757,12 @@ _declare(
         patterns=(
             "again|repeatedly|constantly|continually|continuously|persistently|relentlessly|"
             "incessantly|ongoing|recurring|repeat|repeated|persistent|constant|continual|"
-            "regularly|daily|nightly|weekly|frequently|still|anymore|latest|further|another",
+            "regularly|daily|nightly|weekly|frequently|anymore|=latest",
+            "still|further|another|more|new ~3 message|messages|call|calls|contact|text|texts|"
+            "letter|letters|incident|incidents|report|reports|visit|visits|email|emails|parcel|"
+            "occasion|occasions|harassment|calling|messaging|texting|contacting|sending|turning|"
+            "coming|following|happening|ongoing|continuing|drive-by|drive-bys|act|acts|"
+            "approach|approaches|sighting|sightings",
             "keep|keeps|kept|keeping|continue|continues|continued|continuing|persist|persists|"
             "persisted|carry|carries|carried ~1 on|to|contacting|calling|messaging|texting|"
             "turning|coming|sending|following",
@@ -754,7 +771,6 @@ _declare(
             "letters|days|weeks|months",
             "every ~1 day|night|week|morning|evening|weekend|time",
             "over ~2 past|last ~2 weeks|months|years|days",
-            "for ~2 weeks|months|years",
             "since ~3 january|february|march|april|may|june|july|august|september|october|"
             "november|december|then|last|the",
             "second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth ~2 time|report|"
@@ -764,9 +780,7 @@ _declare(
             "x2|x3|x4|x5|x6|x7|x8|x9|x10",
         ),
         vetoes=(
-            veto("still", after="at_scene on_scene"),
             veto("another", after="vehicle person car man woman male female officer unit"),
-            veto("further", after="action enquiries inquiries details information investigation"),
         ),
     ),
     Behaviour(
@@ -784,8 +798,7 @@ _declare(
             "harassment|information|pin|police ~1 warning|notice|information",
             "restraining|non-molestation|protection|protective|injunction|occupation|stalking|"
             "exclusion|no-contact|nmo|spo|cpo|sho ~1 order|orders|notice",
-            "injunction|injunctions|convicted|conviction|convictions|cautioned|caution|"
-            "sentenced|jailed|imprisoned|probation|parole|bailed|bail|charged|charge",
+            "injunction|injunctions|convicted|conviction|convictions|cautioned|probation|parole",
             "known ~1 to ~1 police",
             "already ~2 reported|warned|arrested|told|spoken",
             "on ~1 file",
@@ -914,7 +927,11 @@ _declare(
             "shared|joint|family|marital|matrimonial ~1 home|address|house|flat|bedroom",
         ),
         unless=("separation",),
-        vetoes=(veto("married", before="was_once not"),),
+        vetoes=(
+            veto("married", before="was_once not"),
+            veto("husband wife partner boyfriend girlfriend married spouse fiance fiancee",
+                 before="ex - former estranged new previous late"),
+        ),
     ),
     Behaviour(
         "group_youths",
@@ -933,13 +950,15 @@ _declare(
         patterns=(
             "no ~1 evidence|offence|offences|crime|trace|sign|signs|further ~3 found|of|"
             "disclosed|to ~1 support|committed|identified",
-            "unfounded|unsubstantiated|unsupported|fabricated|false|malicious|delusional|"
-            "vexatious|no-crime|nfa|ncr|acquitted|acquittal|cleared|exonerated|dismissed|"
-            "withdrew|withdrawn|retracted|recanted",
-            "not ~2 support|supporting|substantiated|corroborated|proceed|pursue|want|wish",
-            "does|did|do ~1 not ~1 want|wish ~3 police|action|prosecution|further|statement",
-            "cctv|footage|enquiries|inquiries|checks ~3 show|showed|shows|no|did|nothing|"
-            "contradict|contradicted|contradicts|disprove|disproved",
+            "unfounded|unsubstantiated|unsupported|fabricated|delusional|no-crime|acquitted|"
+            "acquittal|exonerated|withdrew|withdrawn|retracted|recanted",
+            "false|malicious|vexatious|fabricated|made-up ~1 report|reports|allegation|"
+            "allegations|claim|claims|accusation|accusations|complaint|complaints",
+            "not ~2 support|supporting|substantiated|corroborated",
+            "not ~1 want|wish ~3 prosecution|prosecute|police|action|statement|proceed|charges|"
+            "complaint|involvement|pursue|support",
+            "cctv|footage|enquiries|inquiries|checks ~4 contradict|contradicted|contradicts|"
+            "disprove|disproved|disproves|nothing|no",
             "made ~1 up",
             "no ~1 further ~1 action",
             "unable ~1 to ~1 locate|identify|substantiate|find|confirm",

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["WORD_CLASSES", "Slot", "compile_pattern", "lemma", "lemmatise"]
+__all__ = ["WORD_CLASSES", "Slot", "compile_pattern", "irregular_verb_forms", "lemma", "lemmatise"]
 
 WORD_CLASSES: dict[str, tuple[str, ...]] = {
     # people
@@ -97,6 +97,14 @@ def _lookup() -> dict[str, str]:
             "which includes spacy-lookups-data"
         ) from error
     return load_language_data(tables["lemma_lookup"])
+
+
+@cache
+def irregular_verb_forms() -> frozenset[str]:
+    """Irregular verb forms ("rang", "stood", "threw"), from spaCy's lemma exception table."""
+    from spacy.util import load_language_data, registry
+
+    return frozenset(load_language_data(registry.lookups.get("en")["lemma_exc"])["verb"])
 
 
 @cache

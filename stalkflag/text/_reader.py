@@ -28,11 +28,12 @@ from spacy.attrs import IDX, LENGTH, NORM
 from spacy.tokens import Doc
 
 from stalkflag.text._behaviours import ACTS, Behaviour, Veto, behaviour_records
-from stalkflag.text._lexicon import Slot, compile_pattern, lemmatise
+from stalkflag.text._lexicon import Slot, compile_pattern, irregular_verb_forms, lemmatise
 
 __all__ = ["BehaviourMatch", "BehaviourReader"]
 
 _ACTS = frozenset(ACTS)
+_IRREGULAR = irregular_verb_forms()
 
 NEGATION_CUES = frozenset(
     [
@@ -206,6 +207,12 @@ _BREAKS = frozenset(
 _PASSIVE = frozenset(
     ["was", "were", "been", "being", "be", "is", "are", "get", "got", "gets", "getting"]
 )
+_DETERMINERS = frozenset(["a", "an", "the", "of", "this", "that", "any", "no", "another", "every", "his", "their", "its"])
+_NO_OBJECT = frozenset(
+    ["in", "at", "on", "by", "with", "while", "during", "outside", "near", ".", ",", ";", "and", "twice", "repeatedly", "again", "from", "after", "before", "inside"]
+)
+_OBJECT_FORMS = frozenset(["her", "him", "his", "my", "me", "them", "their", "us", "our", "its"])
+"""Person words that are never the subject of an act ("her car was damaged")."""
 _ADVERBS = frozenset(
     ["not", "also", "then", "again", "just", "repeatedly", "allegedly", "reportedly", "being"]
 )
@@ -489,13 +496,13 @@ def _person(norm: str) -> str:
     return ""
 
 
-def _is_verb(norm: str, lemma: str) -> bool:
+def _is_verb(norm: str, before: str) -> bool:
     """Whether a match's first word reads as a verb form ("followed", "rang", "calling"), whose
-    subject acted, rather than a noun ("messages", "flowers"), whose clause subject is often
-    the recipient ("she received messages")."""
-    if norm.endswith(("ed", "ing")):
-        return True
-    return norm != lemma and not norm.endswith("s")
+    subject acted, rather than a noun ("messages", "flowers", "a shooting"), whose clause
+    subject is often the recipient ("she received messages")."""
+    if before in _DETERMINERS:
+        return False
+    return norm.endswith(("ed", "ing")) or norm in _IRREGULAR
 
 
 def _qualify(
@@ -505,9 +512,12 @@ def _qualify(
     negated = hypothetical = False
     actor = ""
     first = norms[start]
-    find_actor = act and _is_verb(first, lemmas[start])
+    before = norms[start - 1] if start else ""
+    find_actor = act and _is_verb(first, before)
     participle = find_actor and not first.endswith("ing")
-    passive = False
+    after = norms[start + 1] if start + 1 < len(norms) else "."
+    # "Female assaulted in street": a participle after a person, then no object, is passive
+    passive = participle and bool(_person(before)) and after in _NO_OBJECT
     near = True
     i = start - 1
     low = max(0, start - _WINDOW)
@@ -517,15 +527,17 @@ def _qualify(
             break
         if norm in NEGATION_CUES and start - i <= 6:
             negated = True
-        if norm in HYPOTHETICAL_CUES and not (
-            threat and (norm in MODAL_CUES or norm in THREAT_CUES)
+        if (
+            norm in HYPOTHETICAL_CUES
+            and not (threat and (norm in MODAL_CUES or norm in THREAT_CUES))
+            and not (norm in THREAT_CUES and i and norms[i - 1] in {"-", "life", "non"})
         ):
             hypothetical = True
         if near and participle and norm in _PASSIVE:
             passive = True
         if norm not in _PASSIVE and norm not in _ADVERBS:
             near = False
-        if find_actor and not actor and not passive:
+        if find_actor and not actor and not passive and norm not in _OBJECT_FORMS:
             actor = _person(norm)
         i -= 1
     if passive:
