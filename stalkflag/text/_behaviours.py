@@ -205,9 +205,15 @@ _declare(
             "everywhere|wherever ~2 she|he|i|we|they ~1 go|went|goes|is|was",
             "present ~1 at|in|outside ~3 @place|@work",
             "at ~2 @place ~3 again",
+            "=appeared|=reappeared|=appears",
+            "places ~2 she|he|i ~1 go|goes|went|visits|frequents",
+            "already ~1 there|waiting",
         ),
         unless=("visiting_home", "visiting_work", "loitering"),
-        vetoes=(veto("approach approached", after="the a an vehicle car officers police"),),
+        vetoes=(
+            veto("approach approached", after="vehicle car officers police"),
+            veto("appeared appears", after="to"),
+        ),
     ),
     Behaviour(
         "loitering",
@@ -281,6 +287,15 @@ _declare(
             "throw|threw ~4 letter|letters|card|cards|note|notes|items|item|things|objects|"
             "bag|box|photos|photographs|pictures|food|flowers|gift|gifts",
             "through ~2 letterbox|door|mailbox",
+            "send|sent|sending|write|wrote|writing ~6 letter|letters|card|cards|parcel|parcels|"
+            "package|packages|gift|gifts|flowers",
+            "receive|received|receiving|get|got|getting ~4 letter|letters|card|cards|parcel|"
+            "parcels|package|packages|gift|gifts|flowers",
+            "letter|letters|card|cards|parcel|parcels|gifts|flowers ~2 keep|kept|continue|"
+            "arrive|arrived|arriving|coming|from",
+            "=left|=dumped|=placed|=dropped|=found ~2 at|on|outside|by|in|through ~3 @home|@work|"
+            "door|doorstep|car|windscreen|office|garden|porch|letterbox",
+            "excrement|faeces|feces|urine|dead ~1 animal|animals|bird|birds|rat|rats|cat|fish",
             "windscreen|windshield|wiper|wipers ~2 note|notes|letter|card",
         ),
         vetoes=(
@@ -423,6 +438,10 @@ _declare(
             "find|found|discover|discovered|locate|located|traced|trace|"
             "obtained ~3 new ~1 address|number|home|job|workplace|school",
             "whereabouts|movements|routine",
+            "ask|asking|asked|question|questioning|demand|demanding ~3 where|who ~2 she|i|her|"
+            "was|is|am|been|with|going",
+            "know|knew|knows ~1 she|i ~1 was|had|is|am|were",
+            "work|worked|find|found|finding ~1 out ~3 who|where|when|what",
             "spy ~1 on ~1 phone|phones|messages|emails",
         ),
         vetoes=(
@@ -503,6 +522,10 @@ _declare(
             "intimate|sexual|explicit|private|personal|website|internet|facebook|instagram|"
             "tiktok|twitter|group|forum|reddit",
             "dox|doxx|doxing|doxxing|doxed|doxxed",
+            "@media|number|address|details|status|comment|comments|caption|lies|allegations ~3 "
+            "posted|shared|uploaded|published|circulated|tweeted ~3 on|online|to|in",
+            "tweet|tweeted|retweet|retweeted ~3 @media|about|her|him",
+            "@social ~2 post|posts|comments|status|update|updates|blog|blogs|video|videos|tweets",
             "revenge ~1 porn|pornography",
             "intimate|sexual|explicit|private|naked|nude ~2 image|images|photo|photos|pictures|"
             "video|videos",
@@ -550,7 +573,14 @@ _declare(
             "@third|@new_partner|@third ~2 have|has|had ~2 also ~2 been ~1 contacted|targeted|"
             "approached|threatened",
             "ring|rang|call|called|phone|phoned|contact|contacted|email|emailed ~3 employer|"
-            "work|workplace|office|manager|boss|hr|school|college|university",
+            "work|workplace|office|manager|boss|hr|school|college|university|site|shop|practice|"
+            "surgery|salon|hospital|store|reception|company|firm|business|staff|colleagues|"
+            "coworkers|employees|workmates",
+            "send|sent|sending|message|messaged|messaging|contact|contacted|contacting|email|"
+            "emailed|write|wrote|text|texted ~4 to ~2 @third|others|people|everyone|friends|"
+            "family|colleagues",
+            "third ~1 parties|party",
+            "to|at|visit|visited ~2 @third ~1 house|home|address|flat|door|place|work",
         ),
         vetoes=(veto("call called", after="police 999 911"),),
     ),
@@ -660,7 +690,10 @@ _declare(
             "breach|breached|breaching|breaches|violate|violated|violating|violation|"
             "contravene|contravened",
             "despite ~6 warning|warnings|warned|told|advice|advised|order|orders|asked|asking|"
-            "requests|request|block|blocked|bail|pin|injunction|notice|letter",
+            "requests|request|block|blocked|bail|pin|injunction|notice|letter|conditions|"
+            "condition|arrest|arrested|caution|cautioned|charge|charged|reports|police|court",
+            "order|orders|warning|warnings|reports|arrest|injunction|conditions|caution ~3 not ~2 "
+            "stop|stopped|deter|deterred",
             "ignore|ignored|ignoring|disregard|disregarded ~3 warning|warnings|advice|request|"
             "requests|order|injunction|notice|pleas|her|requests",
             "even ~1 though|after ~4 told|asked|warned|blocked|ended",
@@ -779,9 +812,7 @@ _declare(
             "=times",
             "x2|x3|x4|x5|x6|x7|x8|x9|x10",
         ),
-        vetoes=(
-            veto("another", after="vehicle person car man woman male female officer unit"),
-        ),
+        vetoes=(veto("another", after="vehicle person car man woman male female officer unit"),),
     ),
     Behaviour(
         "prior_reports",
@@ -929,8 +960,10 @@ _declare(
         unless=("separation",),
         vetoes=(
             veto("married", before="was_once not"),
-            veto("husband wife partner boyfriend girlfriend married spouse fiance fiancee",
-                 before="ex - former estranged new previous late"),
+            veto(
+                "husband wife partner boyfriend girlfriend married spouse fiance fiancee",
+                before="ex - former estranged new previous late",
+            ),
         ),
     ),
     Behaviour(

@@ -94,6 +94,8 @@ HYPOTHETICAL_CUES = frozenset(
         "wish",
     ]
 )
+CONDITIONAL_CUES = frozenset(["if", "unless", "whether", "should"])
+"""The only cues that make a breach hypothetical: a breach is told in words of warning."""
 THREAT_CUES = frozenset(["threatened", "threatening", "threatens", "threaten", "threat", "warned"])
 MODAL_CUES = frozenset(
     ["would", "will", "could", "may", "might", "wants", "wanted", "plans", "planning", "intends"]
@@ -116,9 +118,6 @@ VICTIM_REFS = frozenset(
         "us",
         "our",
         "client",
-        "woman",
-        "female",
-        "girl",
     ]
 )
 SUSPECT_REFS = frozenset(
@@ -207,9 +206,32 @@ _BREAKS = frozenset(
 _PASSIVE = frozenset(
     ["was", "were", "been", "being", "be", "is", "are", "get", "got", "gets", "getting"]
 )
-_DETERMINERS = frozenset(["a", "an", "the", "of", "this", "that", "any", "no", "another", "every", "his", "their", "its"])
+_DETERMINERS = frozenset(
+    ["a", "an", "the", "of", "this", "that", "any", "no", "another", "every", "his", "their", "its"]
+)
 _NO_OBJECT = frozenset(
-    ["in", "at", "on", "by", "with", "while", "during", "outside", "near", ".", ",", ";", "and", "twice", "repeatedly", "again", "from", "after", "before", "inside"]
+    [
+        "in",
+        "at",
+        "on",
+        "by",
+        "with",
+        "while",
+        "during",
+        "outside",
+        "near",
+        ".",
+        ",",
+        ";",
+        "and",
+        "twice",
+        "repeatedly",
+        "again",
+        "from",
+        "after",
+        "before",
+        "inside",
+    ]
 )
 _OBJECT_FORMS = frozenset(["her", "him", "his", "my", "me", "them", "their", "us", "our", "its"])
 """Person words that are never the subject of an act ("her car was damaged")."""
@@ -416,7 +438,7 @@ class BehaviourReader:
             end_char = positions[end - 1][0] + positions[end - 1][1]
             act = name in _ACTS
             negated, hypothetical, actor = _qualify(
-                norms, lemmas, start, end, act, name == "threats"
+                norms, lemmas, start, end, act, name == "threats", name == "breach"
             )
             count = _count(norms, start, end) if act else 1
             out.append(
@@ -506,7 +528,13 @@ def _is_verb(norm: str, before: str) -> bool:
 
 
 def _qualify(
-    norms: list[str], lemmas: list[str], start: int, end: int, act: bool, threat: bool
+    norms: list[str],
+    lemmas: list[str],
+    start: int,
+    end: int,
+    act: bool,
+    threat: bool,
+    breach: bool = False,
 ) -> tuple[bool, bool, str]:
     """Look back from the match to the start of its clause for cues and the acting person."""
     negated = hypothetical = False
@@ -531,6 +559,7 @@ def _qualify(
             norm in HYPOTHETICAL_CUES
             and not (threat and (norm in MODAL_CUES or norm in THREAT_CUES))
             and not (norm in THREAT_CUES and i and norms[i - 1] in {"-", "life", "non"})
+            and (not breach or norm in CONDITIONAL_CUES)
         ):
             hypothetical = True
         if near and participle and norm in _PASSIVE:
