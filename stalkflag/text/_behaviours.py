@@ -156,8 +156,10 @@ _declare(
         sdash=("Q4",),
         patterns=(
             "turn|show ~1 up ~4 @home",
-            "come|came|attend|arrive|appear|go|went|visit|return|call|return|walk|drive|pull ~5 "
-            "address|house|home|flat|door|doorstep|residence|apartment|garden|porch|driveway|dorm",
+            "come|came|attend|arrive|appear|visit|pull ~5 address|house|home|flat|door|doorstep|"
+            "residence|apartment|garden|porch|driveway|dorm",
+            "go|went|gone|walk|walked|drive|drove|return|returned|call|called ~2 to|round|into ~3 "
+            "address|house|flat|door|doorstep|residence|apartment|garden|porch|driveway|dorm",
             "knock|bang|hammer|pound|kick|bash|bang ~4 door|window|windows|letterbox",
             "doorbell",
             "ring|rang|press ~2 bell|buzzer|intercom",
@@ -170,7 +172,10 @@ _declare(
             "come|came|go|went ~1 round|over ~2 to|her|his|my|their|the",
         ),
         unless=("watching",),
-        vetoes=(veto("come came go went", after="to_police"),),
+        vetoes=(
+            veto("come came go went", after="to_police"),
+            veto("flat house home address apartment residence", before="own his"),
+        ),
     ),
     Behaviour(
         "visiting_work",
@@ -243,7 +248,7 @@ _declare(
         four="F",
         sdash=("Q5",),
         patterns=(
-            "watch|spy|stare|peer|peek|observe|ogle|glare|gawp|eye",
+            "watch|spy|stare|peer|peek|ogle|glare|gawp",
             "look|looking|looked|peer ~2 through|into|in|over ~3 window|windows|curtains|fence|"
             "letterbox|house|bedroom",
             "take|took|taking ~3 photo|photos|photograph|photographs|picture|pictures|pics|video|"
@@ -251,7 +256,9 @@ _declare(
             "photograph|film|record|video ~2 @victim",
             "hidden ~1 camera|cameras|device|devices",
             "camera|cameras ~3 pointed|pointing|facing|trained|aimed",
-            "binoculars|surveillance|telescope",
+            "binoculars|telescope",
+            "covert|secret|secretly ~1 surveillance|filming|film|filmed|photos|photographs|"
+            "recording|recorded",
             "keep|kept|keeping ~2 eye ~1 on",
             "drive|drove|walk|cruise|driving|walking ~1 past|by ~1 again|repeatedly|slowly|"
             "several|numerous|multiple",
@@ -566,7 +573,7 @@ _declare(
             "contact|contacted|contacting|message|messaged|messaging|ring|rang|call|called|"
             "phone|phoned|text|texted|email|emailed|write|wrote|approach|approached|visit|"
             "visited|turn|turned|go|went|ask|asked|tell|told|harass|harassed|harassing|"
-            "threaten|threatened|pester|pestered ~3 her|his|my|victim's|their|new|the ~2 "
+            "threaten|threatened|pester|pestered ~2 her|his|my|victim's|their|new|the ~1 "
             "@third|@new_partner",
             "@third|@new_partner|@third ~3 receive|received|receiving|get|got|getting|also|been ~2 "
             "message|messages|call|calls|text|texts|letters|contacted|visit|visits|threats",
@@ -580,7 +587,6 @@ _declare(
             "emailed|write|wrote|text|texted ~4 to ~2 @third|others|people|everyone|friends|"
             "family|colleagues",
             "third ~1 parties|party",
-            "to|at|visit|visited ~2 @third ~1 house|home|address|flat|door|place|work",
         ),
         vetoes=(veto("call called", after="police 999 911"),),
     ),
