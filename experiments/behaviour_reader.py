@@ -87,7 +87,9 @@ def annotated_notes() -> tuple[dict[str, str], dict[str, set[str]]]:
         for i, row in enumerate(csv.DictReader(handle)):
             key = f"cornell:{row['Report_Number']}" if row["Report_Number"] else f"cornell:row{i}"
             notes[key] = row["Narrative"]
-    for row in json.loads((SHARED / "realworld" / "sacpd_daily_activity_incidents.json").read_text()):
+    for row in json.loads(
+        (SHARED / "realworld" / "sacpd_daily_activity_incidents.json").read_text()
+    ):
         notes[f"sacpd:{row['id']}"] = row.get("text") or ""
     missing = sorted(set(gold) - set(notes))
     if missing:
@@ -198,7 +200,9 @@ def main() -> None:
     }
     for behaviour, c in result["figures"].items():
         recall, precision = _rates(c)
-        print(f"{behaviour:24s} n={c['tp'] + c['fn']:4d} recall {recall:.2f} precision {precision:.2f}")
+        print(
+            f"{behaviour:24s} n={c['tp'] + c['fn']:4d} recall {recall:.2f} precision {precision:.2f}"
+        )
     print({k: round(v) for k, v in speed.items()})
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -105,6 +105,20 @@ def test_one_more_visit_to_her_work_raises_the_pattern_features():
     pd.testing.assert_frame_equal(f1, f2.iloc[:3])  # earlier incidents unchanged
 
 
+def test_times_said_and_acts_after_being_told_to_stop():
+    nlp = make_text_pipeline()
+    notes = [
+        "He sent her 30 messages overnight.",
+        "He was served with a police harassment warning.",
+        "He turned up at her work again.",
+    ]
+    incidents, links = _pair(notes, [0, 5, 9])
+    f = pattern_features(incidents, links, behaviour_matrix(nlp.pipe(notes)))
+    assert f["log_times_acts_so_far"].iloc[0] == pytest.approx(np.log1p(30))
+    assert f["acts_after_told_to_stop"].tolist() == [0, 0, 1]
+    assert f["log_times_acts_so_far"].is_monotonic_increasing
+
+
 def test_suspect_other_victims_counts_only_earlier_victims():
     incidents = pd.DataFrame(
         {

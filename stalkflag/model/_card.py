@@ -233,6 +233,10 @@ def model_card(
             "",
             mean.rename("mean contribution").to_frame().to_markdown(floatfmt=".3f"),
             "",
+            f"Share of the positive contributions carried by a text model: "
+            f"**{text_share(result.contributions):.2f}**; by behaviours and the course of conduct: "
+            f"{1 - text_share(result.contributions):.2f}.",
+            "",
         ]
     lines += [
         "## Known limits",
@@ -294,3 +298,12 @@ def model_card(
         "",
     ]
     return "\n".join(lines)
+
+
+def text_share(contributions: pd.DataFrame) -> float:
+    """The share of flagged incidents' positive contributions that a text model carries (the
+    groups named "wording of the notes"), pooled over the incidents; 0 without a text model."""
+    positive = contributions.clip(lower=0)
+    total = float(positive.to_numpy().sum())
+    text = [c for c in positive.columns if str(c).startswith("wording of the notes")]
+    return float(positive[text].to_numpy().sum()) / total if total > 0 and text else 0.0

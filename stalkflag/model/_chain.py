@@ -719,6 +719,13 @@ class ScoringChain:
             extra,
             victim_history=self.config.victim_history,
         )
+        if extra is not None and self.config.text_gate == "behaviours":
+            # The text model is read only where the pair's notes show an act: with none found,
+            # its features are the "no evidence" zero, so wording alone cannot raise a score.
+            gate = (X["distinct_behaviours"].to_numpy() > 0).astype(float)
+            for name in X.columns:
+                if name.endswith(tuple(note_scores or ())):
+                    X[name] = X[name].to_numpy() * gate
         if self.config.labels != "clean":
             # The noisy label is made from the recorded category; it must not also be an input.
             X = X.drop(columns=[f"share_recorded_{c}" for c in CATEGORIES])

@@ -187,6 +187,10 @@ class ModelConfig(_Strict):
     behaviour_tokens: bool = False
     """Give the text model the note's behaviour matches as words (``bhv_following``,
     ``bhv_following_not`` when negated, hypothetical or the victim's), whatever the style."""
+    text_gate: Literal["behaviours", "none"] = "behaviours"
+    """``behaviours``: a text model's features are zero for a pair whose notes show no act so
+    far, so the wording of notes alone can never raise a score (issue 22); ``none``: read
+    everywhere (the model before it)."""
 
     @model_validator(mode="after")
     def _text_options_fit_the_text_model(self) -> ModelConfig:
