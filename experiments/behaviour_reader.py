@@ -62,12 +62,30 @@ OLD_IDS = {
 }
 """The old rules' ids (``stalkflag.<name>.vN``) by the annotation id they stand for."""
 
-ACTS = (
-    "following visiting_home visiting_work appearing loitering watching unwanted_items "
-    "property_damage calls messages contact_after_block monitoring tracking account_access "
-    "impersonation publishing ordering_in_name third_party_contact recruiting_others threats "
-    "violence breach"
-).split()
+ACTS = [
+    "following",
+    "visiting_home",
+    "visiting_work",
+    "appearing",
+    "loitering",
+    "watching",
+    "unwanted_items",
+    "property_damage",
+    "calls",
+    "messages",
+    "contact_after_block",
+    "monitoring",
+    "tracking",
+    "account_access",
+    "impersonation",
+    "publishing",
+    "ordering_in_name",
+    "third_party_contact",
+    "recruiting_others",
+    "threats",
+    "violence",
+    "breach",
+]
 
 
 def annotated_notes() -> tuple[dict[str, str], dict[str, set[str]]]:
