@@ -19,19 +19,18 @@ from pathlib import Path
 import pandas as pd
 from _report import emit
 
-from stalkflag.features import ACTS
 from stalkflag.synth import SynthConfig, generate
-from stalkflag.text import BEHAVIOURS, make_text_pipeline
+from stalkflag.text import ACTS, BEHAVIOURS, make_text_pipeline
 
 SYNTH_TO_PATTERN = {
-    "follow": "following", "calls": "contact_calls", "messages": "contact_messages",
-    "new_number": "contact_after_block", "turn_up_home": "attending_home",
-    "turn_up_work": "attending_work", "loiter": "loitering", "watch": "watching",
-    "monitor_online": "monitoring_online", "tracker": "tracking_device",
-    "account_access": "account_access", "fake_profile": "fake_profile",
+    "follow": "following", "calls": "calls", "messages": "messages",
+    "new_number": "contact_after_block", "turn_up_home": "visiting_home",
+    "turn_up_work": "visiting_work", "loiter": "loitering", "watch": "watching",
+    "monitor_online": "monitoring", "tracker": "tracking",
+    "account_access": "account_access", "fake_profile": "impersonation",
     "publish_info": "publishing", "third_party_contact": "third_party_contact",
-    "gifts": "unwanted_gifts", "property_damage": "property_damage", "threats": "threats",
-    "breach_warning": "breach_of_order", "order_in_name": "ordering_in_name",
+    "gifts": "unwanted_items", "property_damage": "property_damage", "threats": "threats",
+    "breach_warning": "breach", "order_in_name": "ordering_in_name",
 }  # fmt: skip
 LOOKALIKE_TO_PATTERN = {
     "issue_dispute": ("noise_complaint", "parking_dispute", "boundary_dispute", "debt_demand",
@@ -67,8 +66,10 @@ def _realworld_texts() -> list[str]:
 
 
 def _registered(pattern: str) -> str:
-    """The versioned id under which a behaviour's patterns are registered now."""
-    return next(b for b in BEHAVIOURS if b.split(".")[1] == pattern)
+    """The catalogue id of a behaviour (checked to exist)."""
+    if pattern not in BEHAVIOURS:
+        raise KeyError(pattern)
+    return pattern
 
 
 def main() -> None:
@@ -81,7 +82,7 @@ def main() -> None:
     export, truth = generate(SynthConfig(args.n, seed=args.seed), workers=2)
     nlp = make_text_pipeline()
     found = [
-        {m.behaviour.split(".")[1] for m in doc._.behaviours if m.counts}
+        {m.behaviour for m in doc._.behaviours if m.counts}
         for doc in nlp.pipe(export["notes"].tolist(), batch_size=512)
     ]
     acts = truth["behaviours"].fillna("").str.split("|")
@@ -136,7 +137,7 @@ def main() -> None:
     real_rates = pd.Series(
         {
             b: sum(b in f for f in real_found) / max(len(real), 1)
-            for b in [*table.index, *context.index, "stalkflag.mutual_conflict.v1"]
+            for b in [*table.index, *context.index, "mutual_conflict"]
         }
     ).rename("share of real narratives")
     lines = [
@@ -152,8 +153,8 @@ def main() -> None:
         "",
         context.join(real_rates).to_markdown(floatfmt=".3f"),
         "",
-        f"`stalkflag.mutual_conflict.v1` in real narratives: "
-        f"{real_rates['stalkflag.mutual_conflict.v1']:.1%}.",
+        f"`mutual_conflict` in real narratives: "
+        f"{real_rates['mutual_conflict']:.1%}.",
         "",
         "Recall of all acts by writing style:",
         "",
