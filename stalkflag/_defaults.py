@@ -3,6 +3,9 @@
 
 from typing import Literal, get_args
 
+CHAMPION_URI = "models:/stalkflag@champion"
+"""The model ``stalkflag score`` and ``stalkflag evaluate`` use unless told otherwise."""
+
 CLUSTER_THRESHOLD = 0.35
 """The match probability at which two person mentions are one person, set on linkage quality.
 Judged by what linkage does downstream (``experiments/linkage_threshold.md``), 0.5 won on the

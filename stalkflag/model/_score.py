@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from stalkflag._defaults import CHAMPION_URI
 from stalkflag.errors import ConfigError
 from stalkflag.io import RawExport
 from stalkflag.model._chain import ScoringChain, prepare
@@ -15,8 +16,6 @@ from stalkflag.validate import ValidationReport, validate_export
 __all__ = ["CHAMPION_URI", "load_chain", "score_frame", "score_incidents"]
 
 logger = logging.getLogger(__name__)
-
-CHAMPION_URI = "models:/stalkflag@champion"
 
 
 def score_incidents(
