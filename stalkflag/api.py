@@ -107,20 +107,15 @@ def validate(
     Raises:
         UnusableInputError: The file cannot be read as an export at all.
     """
-    from stalkflag.io import RawExport, read_category_map, read_export
-    from stalkflag.validate import validate_export
+    from stalkflag.io import read_category_map, read_export
+    from stalkflag.validate import validate_export, validate_frame
 
     mapping = (
         read_category_map(category_map) if isinstance(category_map, str | Path) else category_map
     )
     if isinstance(export, pd.DataFrame):
-        text = export.astype(object).where(export.notna(), None)
-        text = text.map(lambda v: v if v is None else str(v))
-        rows = list(range(2, len(text) + 2))
-        raw = RawExport(text.reset_index(drop=True), rows, Path("<frame>"), "parquet")
-    else:
-        raw = read_export(export)
-    return validate_export(raw, category_map=mapping)
+        return validate_frame(export, category_map=mapping)
+    return validate_export(read_export(export), category_map=mapping)
 
 
 def _incidents(incidents: str | Path | pd.DataFrame) -> pd.DataFrame:
