@@ -27,8 +27,7 @@ import numpy as np
 import pandas as pd
 from _report import emit, validated_synthetic
 
-from stalkflag.linkage import CLUSTER_THRESHOLD, link_incidents
-from stalkflag.linkage._evaluate import cluster_scores
+from stalkflag.linkage import CLUSTER_THRESHOLD, cluster_scores, link_incidents
 
 
 def _shared(values: pd.Series, main_sets: pd.Series) -> np.ndarray:

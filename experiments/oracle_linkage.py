@@ -25,10 +25,16 @@ from model_comparison import _view, prepared_sets
 from seed_spread import _at, _open_pairs
 
 from stalkflag.linkage import pair_ids
-from stalkflag.model._chain import Prepared, ScoringChain
-from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
-from stalkflag.model._evaluate import best_operating_point, true_pattern_recall
-from stalkflag.model._train import split_groups
+from stalkflag.model import (
+    DecisionConfig,
+    ModelConfig,
+    Prepared,
+    ScoringChain,
+    SyntheticConfig,
+    best_operating_point,
+    split_groups,
+    true_pattern_recall,
+)
 
 
 def with_true_people(prepared: Prepared, truth: pd.DataFrame) -> Prepared:

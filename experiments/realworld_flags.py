@@ -20,7 +20,7 @@ import pandas as pd
 from _report import emit
 from text_behaviours import _realworld_texts
 
-from stalkflag.model._score import CHAMPION_URI, load_chain, score_frame
+from stalkflag import api
 
 
 def realworld_frame() -> pd.DataFrame:
@@ -43,13 +43,14 @@ def realworld_frame() -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=CHAMPION_URI)
+    parser.add_argument("--model", default=api.CHAMPION_URI)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    chain = load_chain(args.model)
+    chain = api.load_model(args.model)
     frame = realworld_frame()
     n = len(frame)
-    scores, report = score_frame(chain, frame)
+    report = api.validate(frame)
+    scores = api.score(report.accepted, chain)
     decisions = scores["decision"].value_counts().reindex(["flag", "review", "clear"], fill_value=0)
     groups: dict[str, int] = {}
     for evidence in scores.loc[scores["decision"] != "clear", "evidence"]:

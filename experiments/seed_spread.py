@@ -31,11 +31,19 @@ from _report import emit, per_seed_report
 from model_comparison import _view, prepared_sets
 from realworld_flags import realworld_frame
 
-from stalkflag.model._chain import ScoringChain, prepare, threshold_at_precision
-from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
-from stalkflag.model._evaluate import best_operating_point, pairs_of, true_pattern_recall
-from stalkflag.model._score import validate_frame
-from stalkflag.model._train import split_groups
+from stalkflag import api
+from stalkflag.model import (
+    DecisionConfig,
+    ModelConfig,
+    ScoringChain,
+    SyntheticConfig,
+    best_operating_point,
+    pairs_of,
+    prepare,
+    split_groups,
+    threshold_at_precision,
+    true_pattern_recall,
+)
 
 GOAL_RECALL, GOAL_PRECISION = 0.90, 0.80
 TEXT_MODELS = {
@@ -167,7 +175,7 @@ def main() -> None:
     incidental = SyntheticConfig().incidental_detail
     decision = DecisionConfig()
     rows = []
-    real = validate_frame(realworld_frame()).accepted
+    real = api.validate(realworld_frame()).accepted
     for seed in args.seeds:
         data = prepared_sets(args.n, args.n_unseen, seed, incidental)
         prepared, y = data["prepared"], data["main"].y

@@ -3,9 +3,12 @@
 
 from typing import Literal, get_args
 
+CHAMPION_URI = "models:/stalkflag@champion"
+"""The model ``stalkflag score`` and ``stalkflag evaluate`` use unless told otherwise."""
+
 CLUSTER_THRESHOLD = 0.35
 """The match probability at which two person mentions are one person, set on linkage quality.
-Judged by what linkage does downstream (``experiments/linkage_threshold.md``), 0.5 won on the
+Judged by what linkage does downstream (``experiments/decisions/0001-linkage-threshold-0.35.md``), 0.5 won on the
 selection seed but lost on both evaluation seeds, so it stays 0.35."""
 
 Evidence = Literal["other_party_id", "same_force"]
@@ -16,6 +19,6 @@ EVIDENCE: tuple[str, ...] = get_args(Evidence)
 LINKAGE_EVIDENCE: tuple[str, ...] = ()
 """The optional Splink comparisons the linkage model is trained with
 (``stalkflag.linkage._settings.EVIDENCE``). None: judged downstream
-(``experiments/linkage_evidence.md``), ``same_force`` won on the selection seed by merging
+(``experiments/decisions/0002-linkage-evidence-off.md``), ``same_force`` won on the selection seed by merging
 people wrongly (pair-linkage precision 0.989 to 0.870) and did not hold on the evaluation
 seeds, and ``other_party_id`` links a little better but found no more stalking."""

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ from stalkflag.schema import (
     RELATIONSHIPS,
 )
 
-__all__ = ["ValidationReport", "validate_export"]
+__all__ = ["ValidationReport", "validate_export", "validate_frame"]
 
 _FUTURE_TOLERANCE = timedelta(days=1)
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -151,6 +152,21 @@ def validate_export(
             typed[spec.name] = _stripped(frame[spec.name]).astype("string")
 
     return _split(raw, typed, problems)
+
+
+def validate_frame(
+    frame: pd.DataFrame, *, category_map: Mapping[str, str] | None = None
+) -> ValidationReport:
+    """Validate an export given as a frame, as :func:`validate_export` validates a file.
+
+    Cells are made text (missing kept missing) and rows numbered 2, 3, ... as a file's would be.
+    """
+    text = frame.astype(object).where(frame.notna(), None)
+    text = text.map(lambda v: v if v is None else str(v))
+    raw = RawExport(
+        text.reset_index(drop=True), list(range(2, len(text) + 2)), Path("<frame>"), "parquet"
+    )
+    return validate_export(raw, category_map=category_map)
 
 
 def _stripped(series: pd.Series) -> pd.Series:

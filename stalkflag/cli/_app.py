@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from stalkflag import __version__
-from stalkflag._defaults import CLUSTER_THRESHOLD, EVIDENCE, LINKAGE_EVIDENCE
+from stalkflag import __version__, api
+from stalkflag.api import CHAMPION_URI, CLUSTER_THRESHOLD, EVIDENCE, LINKAGE_EVIDENCE
 from stalkflag.errors import ConfigError, StalkflagError
 
 app = typer.Typer(
@@ -200,8 +200,7 @@ def link(
     import json
 
     from stalkflag.io import write_frame
-    from stalkflag.linkage import link_incidents
-    from stalkflag.linkage._settings import check_evidence
+    from stalkflag.linkage import check_evidence
 
     if evidence and linkage_model is not None:
         raise ConfigError(
@@ -215,26 +214,17 @@ def link(
         raise ConfigError(f"--memory-limit must look like 1GB or 512MB, not {memory_limit!r}.")
     if output_format not in {"csv", "parquet"}:
         raise ConfigError(f"--format must be csv or parquet, not {output_format!r}.")
-    model = None
-    if linkage_model is not None:
-        try:
-            model = json.loads(linkage_model.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"linkage model {linkage_model} does not exist.") from None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ConfigError(f"linkage model {linkage_model} is not a JSON file.") from None
-        if not isinstance(model, dict) or model.get("format") != "stalkflag-linkage/1":
-            raise ConfigError(f"linkage model {linkage_model} is not a saved Splink model.")
+    model = None if linkage_model is None else api.read_linkage_model(linkage_model)
     report = _accepted_into(out_dir, input_path, category_map, "Linking")
     start = time.perf_counter()
     with err.status("linking people (Splink)") if err.is_terminal else nullcontext():
-        result = link_incidents(
+        result = api.link(
             report.accepted,
-            model=model,
+            linkage_model=model,
             backend=backend,
-            cluster_threshold=threshold,
+            threshold=threshold,
             memory_limit=memory_limit,
-            evidence=chosen,
+            evidence=None if model is not None else chosen,
         )
     write_frame(result.incidents, out_dir / f"links.{output_format}")
     write_frame(result.people, out_dir / f"people.{output_format}")
@@ -320,15 +310,7 @@ def train(
     version becomes the `champion` alias when it beats the current champion on the config's
     validation metric.
     """
-    from stalkflag.model import load_config, run_training
-    from stalkflag.model._card import model_card
-    from stalkflag.model._tracking import log_card, log_training, project_root
-
-    if config is not None and not config.exists():
-        root = project_root()
-        if root is not None and not config.is_absolute() and (root / config).exists():
-            config = root / config
-    settings = load_config(config, overrides or [])
+    settings = api.load_config(config, overrides or [])
     start = time.perf_counter()
     with err.status("training") if err.is_terminal else nullcontext() as status:
 
@@ -337,14 +319,12 @@ def train(
             if status is not None:
                 status.update(text)
 
-        result = run_training(settings, on_stage=on_stage)
-        on_stage("logging to MLflow")
-        logged = log_training(result, tracking_uri=tracking_uri, card=None)
-    text = model_card(result, run_id=logged["run_id"], version=logged["version"])
-    log_card(logged["run_id"], text)
+        result = api.train(settings, tracking_uri=tracking_uri, on_stage=on_stage)
+    logged = result.logged
+    assert logged is not None and result.card is not None
     if card is not None:
         card.parent.mkdir(parents=True, exist_ok=True)
-        card.write_text(text, encoding="utf-8")
+        card.write_text(result.card, encoding="utf-8")
     table = Table(title="held-out results (pairs not recorded as stalking)")
     for column in (
         "set",
@@ -394,7 +374,7 @@ def score(
     model: Annotated[
         str,
         typer.Option(help="MLflow model URI, or a folder holding a saved model."),
-    ] = "models:/stalkflag@champion",
+    ] = CHAMPION_URI,
     tracking_uri: Annotated[
         str | None,
         typer.Option(
@@ -406,13 +386,12 @@ def score(
     """Score an export: OUT/incidents.csv with incident_id, pair_id, score, decision (flag,
     review, clear), flagged (stalking recorded as something else) and reasons."""
     from stalkflag.io import write_frame
-    from stalkflag.model._score import load_chain, score_incidents
 
-    chain = load_chain(model, tracking_uri=tracking_uri)
+    chain = api.load_model(model, tracking_uri=tracking_uri)
     report = _accepted_into(out_dir, input_path, category_map, "Scoring")
     start = time.perf_counter()
     with err.status("linking and scoring") if err.is_terminal else nullcontext():
-        scores = score_incidents(chain, report.accepted)
+        scores = api.score(report.accepted, chain)
     write_frame(scores, out_dir / "incidents.csv")
     decisions = scores["decision"].value_counts()
     flagged_pairs = scores.loc[scores["flagged"], "pair_id"].nunique()
@@ -444,7 +423,7 @@ def evaluate(
     ],
     model: Annotated[
         str, typer.Option(help="MLflow model URI, or a folder holding a saved model.")
-    ] = "models:/stalkflag@champion",
+    ] = CHAMPION_URI,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write every figure here (JSON).")
     ] = None,
@@ -468,14 +447,12 @@ def evaluate(
     recorded category; how early the flag fires (lead time)."""
     import json
 
-    from stalkflag.model import check_labels, evaluate_export, read_labels
-    from stalkflag.model._score import load_chain
-
-    checked = check_labels(read_labels(labels), cases=cases, source=f"labels file {labels}")
-    chain = load_chain(model, tracking_uri=tracking_uri)
+    source = f"labels file {labels}"
+    checked = api.read_labels(labels, cases=cases, source=source)
+    chain = api.load_model(model, tracking_uri=tracking_uri)
     report = _validated(input_path, category_map, quiet=True, show=0)
     with err.status("linking and scoring") if err.is_terminal else nullcontext():
-        result = evaluate_export(chain, report.accepted, checked, source=f"labels file {labels}")
+        result = api.evaluate(report.accepted, checked, chain, source=source)
     for table in _evaluation_tables(result):
         out.print(table)
     out.print(_lead_time_lines(result.lead_time))

@@ -15,7 +15,7 @@ Comparisons (each a Fellegi-Sunter comparison whose m and u are learnt without l
   surname and first name, same surname, or not. Two mentions of "Darren" with the same victim
   are far more likely one man than two.
 
-Optional evidence (:data:`EVIDENCE`; ``experiments/linkage_evidence.md`` measures each, and
+Optional evidence (:data:`EVIDENCE`; ``experiments/decisions/0002-linkage-evidence-off.md`` says why, and
 ``stalkflag._defaults.LINKAGE_EVIDENCE`` names the ones used by default):
 
 - ``other_party_id``: a first ``co_party`` level, the other party's force ID the same.

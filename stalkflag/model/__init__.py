@@ -7,10 +7,27 @@ a decision with a review band, faithful reasons; training runs tracked in MLflow
 - :mod:`._train`: a training run (split, fit, evaluate).
 - :mod:`._external`: a model measured on any labelled export (``stalkflag evaluate``), with
   :mod:`._lead_time` (how early the flag fires).
+
+Most callers need only :mod:`stalkflag.api`. The configs, splits and figures below are public
+too, for research scripts that fit and measure chains themselves (``experiments/``).
 """
 
-from stalkflag.model._chain import Prepared, ScoringChain, prepare, recorded_labels
-from stalkflag.model._config import TrainConfig, load_config
+from stalkflag.model._chain import (
+    Prepared,
+    ScoringChain,
+    prepare,
+    recorded_labels,
+    threshold_at_precision,
+)
+from stalkflag.model._config import (
+    DecisionConfig,
+    ModelConfig,
+    SplitConfig,
+    SyntheticConfig,
+    TrainConfig,
+    load_config,
+)
+from stalkflag.model._evaluate import best_operating_point, pairs_of, true_pattern_recall
 from stalkflag.model._external import (
     ExternalEvaluation,
     check_labels,
@@ -20,14 +37,19 @@ from stalkflag.model._external import (
     read_labels,
 )
 from stalkflag.model._lead_time import lead_time, lead_time_summary
-from stalkflag.model._train import TrainResult, run_training
+from stalkflag.model._train import TrainResult, run_training, split_groups
 
 __all__ = [
+    "DecisionConfig",
     "ExternalEvaluation",
+    "ModelConfig",
     "Prepared",
     "ScoringChain",
+    "SplitConfig",
+    "SyntheticConfig",
     "TrainConfig",
     "TrainResult",
+    "best_operating_point",
     "check_labels",
     "evaluate_export",
     "join_labels",
@@ -35,8 +57,12 @@ __all__ = [
     "lead_time_summary",
     "load_config",
     "measure",
+    "pairs_of",
     "prepare",
     "read_labels",
     "recorded_labels",
     "run_training",
+    "split_groups",
+    "threshold_at_precision",
+    "true_pattern_recall",
 ]

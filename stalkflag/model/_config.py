@@ -157,8 +157,9 @@ class ModelConfig(_Strict):
     sentence counts fully). A sentence of words seen in training but in combinations never
     seen ("the flat was tidy and she offered officers a cup of tea") then moves the score less.
     With each seen style held out in turn it changed nothing beyond noise
-    (``experiments/style_holdout.md``); over three seeds it raised the recall the ranking allows
-    on unseen styles and cut the real narratives flagged, but sent more of them to review
+    (``experiments/style_holdout.md``, retired at ``eef75e2``); over three seeds it raised the
+    recall the ranking allows on unseen styles and cut the real narratives flagged, but sent
+    more of them to review
     (``experiments/seed_spread_familiarity.md``)."""
     text_words: Literal["as_written", "normalised"] = "as_written"
     """What the word-reading text models (``sentences_lr``, ``hashing_lr``) read: the masked
@@ -183,7 +184,7 @@ class ModelConfig(_Strict):
     highest note score among them (:func:`stalkflag.features.victim_history_features`). Not
     adopted: on the selection seed 57 it raised the validation PR-AUC by 0.0014, under the
     0.002 fixed in advance, and moved recall at the flag by +0.004 (seen styles) and -0.004
-    (unseen) (``experiments/classifier_variants.md``)."""
+    (unseen) (``experiments/decisions/0003-boosted-classifier.md``)."""
     behaviour_tokens: bool = False
     """Give the text model the note's behaviour matches as words (``bhv_following``,
     ``bhv_following_not`` when negated, hypothetical or the victim's), whatever the style."""

@@ -7,16 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from stalkflag._defaults import CHAMPION_URI
 from stalkflag.errors import ConfigError
-from stalkflag.io import RawExport
 from stalkflag.model._chain import ScoringChain, prepare
-from stalkflag.validate import ValidationReport, validate_export
+from stalkflag.validate import ValidationReport, validate_frame
 
 __all__ = ["CHAMPION_URI", "load_chain", "score_frame", "score_incidents"]
 
 logger = logging.getLogger(__name__)
-
-CHAMPION_URI = "models:/stalkflag@champion"
 
 
 def score_incidents(
@@ -27,17 +25,6 @@ def score_incidents(
         incidents, linkage_model=chain.linkage_model, linkage_threshold=chain.linkage_threshold
     )
     return chain.score(prepared, explain=explain)
-
-
-def validate_frame(frame: pd.DataFrame) -> ValidationReport:
-    """Validate an export given as a frame (cells made text, missing kept missing), its rows
-    numbered as a file's would be."""
-    text = frame.astype(object).where(frame.notna(), None)
-    text = text.map(lambda v: v if v is None else str(v))
-    raw = RawExport(
-        text.reset_index(drop=True), list(range(2, len(text) + 2)), Path("<frame>"), "parquet"
-    )
-    return validate_export(raw)
 
 
 def score_frame(chain: ScoringChain, frame: pd.DataFrame) -> tuple[pd.DataFrame, ValidationReport]:

@@ -182,6 +182,22 @@ class HeldOut:
 
 @dataclass
 class TrainResult:
+    """A finished training run.
+
+    Attributes:
+        config: The resolved config.
+        chain: The fitted scoring chain.
+        dataset: The training data.
+        validation: Headline figures on the validation victims.
+        held_out: Evaluations on held-out pairs (``test``), the time split (``time``) and
+            unseen writing styles (``unseen_styles``, synthetic data only).
+        timings: Seconds per stage.
+        contributions: Per evidence group, contributions to flagged test incidents' scores.
+        logged: Where the run was logged and registered (:func:`stalkflag.api.train` with
+            tracking; see :func:`~stalkflag.model._tracking.log_training`), else ``None``.
+        card: The model card (:func:`stalkflag.api.train`), else ``None``.
+    """
+
     config: TrainConfig
     chain: ScoringChain
     dataset: Dataset
@@ -189,6 +205,8 @@ class TrainResult:
     held_out: dict[str, HeldOut]
     timings: dict[str, float]
     contributions: pd.DataFrame | None = None
+    logged: dict[str, Any] | None = None
+    card: str | None = None
 
 
 def _held_out(
