@@ -28,8 +28,6 @@ ALLOWED = {
     "experiments/bench_embeddings.py",  # stalkflag.text._embeddings, _placeholders
     "experiments/knowable_ceiling.py",  # model._chain/_config/_evaluate/_train, synth._render
     "experiments/model_comparison.py",  # model._chain/_config/_evaluate/_train/_tracking, text
-    "experiments/model_first_look.py",  # stalkflag.text._placeholders
-    "experiments/text_robustness.py",  # model._chain internals, synth._*_phrases
 }
 
 

@@ -320,7 +320,7 @@ class SentencePooledTfidf(TransformerMixin, BaseEstimator):
     ``sqrt(k / (k + 1))``, whatever its length. With one TF-IDF vector for the whole note
     (``text_model: hashing_lr``) every word of it does, so a note padded with sentences of
     incidental detail (attendance, weather, the premises) reads as weaker evidence the longer
-    it gets: the unseen ``verbose`` style in ``experiments/text_robustness.md``.
+    it gets: the unseen ``verbose`` style (decision 0007).
 
     With ``familiarity`` f > 0, each sentence vector is first multiplied by ``share ** f``,
     where ``share`` is the fraction of the sentence's distinct hashed n-grams seen in the
