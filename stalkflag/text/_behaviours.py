@@ -405,6 +405,7 @@ _declare(
             veto("post", before="the a on"),
             veto("voice", after="was level"),
             veto("text", after="from_police"),
+            veto("contact contacted contacting", after="from with"),
         ),
         unless=("unwanted_items", "calls", "publishing"),
     ),
@@ -726,8 +727,9 @@ _declare(
             "trapped|hysterical|sleepless",
             "change|changed|changing|alter|altered|vary|varied ~3 route|routes|routine|routines|"
             "number|locks|job|car|address|phone|name",
-            "not|cannot|can't|unable|struggling|struggles ~3 sleep|sleeping|eat|eating|work|"
-            "leave|go|cope",
+            "cannot|can't|unable|struggling|struggles|afraid|scared|frightened ~3 sleep|sleeping|"
+            "eat|eating|work|leave|go|cope",
+            "not ~2 sleep|sleeping|eating|coping|cope",
             "stop|stopped ~1 go|going|leaving|walking|using",
             "move|moved|moving|relocate|relocated ~3 house|home|out|away|area|address|"
             "city|town|refuge|job|mum|mother|parents|friend",
@@ -958,7 +960,6 @@ _declare(
             "relationship|married|dating|seeing|living",
             "still ~2 together|married|in|living|seeing|dating|relationship",
             "cohabit|cohabiting|cohabitee|cohabitant|cohabitating|co-habit|co-habiting",
-            "married|husband|wife|spouse",
             "partner|boyfriend|girlfriend|fiance|fiancee ~1 of ~2 years|months",
             "in ~1 a ~2 relationship ~1 with",
             "shared|joint|family|marital|matrimonial ~1 home|address|house|flat|bedroom",
@@ -966,6 +967,7 @@ _declare(
         unless=("separation",),
         vetoes=(
             veto("married", before="was_once not"),
+            veto("home address house flat bedroom", before="former previous old"),
             veto(
                 "husband wife partner boyfriend girlfriend married spouse fiance fiancee",
                 before="ex - former estranged new previous late",

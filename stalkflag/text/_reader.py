@@ -235,6 +235,11 @@ _NO_OBJECT = frozenset(
 )
 _OBJECT_FORMS = frozenset(["her", "him", "his", "my", "me", "them", "their", "us", "our", "its"])
 """Person words that are never the subject of an act ("her car was damaged")."""
+_RECEIVING = frozenset(["receive", "get", "find", "discover", "notice", "see"])
+"""Verbs whose subject is the one acted upon ("she received a letter")."""
+_VICTIM_REACH = 3
+"""The victim is the actor only when named this close before the act ("she followed him");
+further back she is more often the subject of another clause ("the man she was seeing ...")."""
 _ADVERBS = frozenset(
     ["not", "also", "then", "again", "just", "repeatedly", "allegedly", "reportedly", "being"]
 )
@@ -541,7 +546,7 @@ def _qualify(
     actor = ""
     first = norms[start]
     before = norms[start - 1] if start else ""
-    find_actor = act and _is_verb(first, before)
+    find_actor = act and _is_verb(first, before) and lemmas[start] not in _RECEIVING
     participle = find_actor and not first.endswith("ing")
     after = norms[start + 1] if start + 1 < len(norms) else "."
     # "Female assaulted in street": a participle after a person, then no object, is passive
@@ -568,6 +573,9 @@ def _qualify(
             near = False
         if find_actor and not actor and not passive and norm not in _OBJECT_FORMS:
             actor = _person(norm)
+            if actor == "victim" and start - i > _VICTIM_REACH:
+                actor = ""  # "the man she was seeing keeps ringing her": not her act
+                find_actor = False
         i -= 1
     if passive:
         actor = ""
