@@ -39,24 +39,27 @@ from _report import emit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from stalkflag.model._chain import (
+from stalkflag.model import (
+    KEYWORDS,
+    DecisionConfig,
+    ModelConfig,
     Prepared,
     ScoringChain,
-    prepare,
-    recorded_labels,
-    threshold_at_precision,
-    time_order,
-)
-from stalkflag.model._config import DecisionConfig, ModelConfig, SyntheticConfig
-from stalkflag.model._evaluate import (
+    SyntheticConfig,
     best_operating_point,
     by_group,
+    compatibility,
     evaluate_scores,
-    markdown,
     pairs_of,
+    prepare,
+    recorded_labels,
+    split_groups,
+    synthetic_dataset,
+    threshold_at_precision,
+    time_order,
     truth_groups,
 )
-from stalkflag.model._train import KEYWORDS, split_groups, synthetic_dataset
+from stalkflag.text import BEHAVIOURS, embeddings_available
 
 COLUMNS = {
     "pattern_pr_auc": "pair PR-AUC",
@@ -101,9 +104,6 @@ def prepared_sets(
     linkage model and read: cached under ``data/generated/cache/`` (git-ignored, synthetic
     data only), keyed by everything reading a note depends on, so a rule or text-pipeline
     change never reuses stale reads. ``fresh`` rebuilds."""
-    from stalkflag.model._tracking import compatibility
-    from stalkflag.text import BEHAVIOURS
-
     key = f"{n}_{n_unseen}_{seed}_{incidental}_{compatibility(BEHAVIOURS)}_{_reading_source()}"
     cache = ROOT / "data" / "generated" / "cache" / f"robust_{key}.pkl"
     if cache.exists() and not fresh:
@@ -158,6 +158,15 @@ def _measure(view: dict, scores: np.ndarray, threshold: float) -> dict:
     return {label: m.get(key, float("nan")) for key, label in COLUMNS.items()} | {
         "best recall at precision 0.80": best
     }
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    """A table as Markdown: counts as whole numbers, rates to three decimals."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_integer_dtype(shown[column]):
+            shown[column] = shown[column].map("{:,}".format)
+    return shown.to_markdown(floatfmt=".3f")
 
 
 def _pair_threshold(view: dict, scores: np.ndarray) -> float:
@@ -256,15 +265,10 @@ def main() -> None:
         "labels: recorded category (noisy)": ModelConfig(labels="recorded"),
         "labels: recorded category + cleanlab": ModelConfig(labels="recorded_cleanlab"),
     }
-    try:
-        from stalkflag.text._embeddings import embeddings_available
-
-        if embeddings_available():
-            candidates["stalkflag: boosted + rules + embeddings (MiniLM)"] = ModelConfig(
-                text_model="minilm"
-            )
-    except ImportError:
-        pass
+    if embeddings_available():
+        candidates["stalkflag: boosted + rules + embeddings (MiniLM)"] = ModelConfig(
+            text_model="minilm"
+        )
     if args.only:
         words = [w.strip() for w in args.only.split(",") if w.strip()]
         candidates = {k: v for k, v in candidates.items() if any(w in k for w in words)}
@@ -354,7 +358,7 @@ def main() -> None:
         first = truth_groups(view["pair"], view["key"], truth)
         for group in ("relationship", "online_only", "writing_style"):
             lines += [f"### {setting}: by {group.replace('_', ' ')}", "",
-                      markdown(by_group(pairs, first[group], chains[chosen].flag_threshold)), ""]  # fmt: skip
+                      _markdown(by_group(pairs, first[group], chains[chosen].flag_threshold)), ""]  # fmt: skip
 
     lines += [
         "## Cost",

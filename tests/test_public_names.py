@@ -21,14 +21,10 @@ SCRIPTS = sorted(
     for path in (PROJECT / folder).glob("*.py")
 )
 
-# Still to move to public names: scripts that read notes with the text model being rebuilt
-# (issue 22, items 1-3), left to that work. Empty this list as each is moved or retired; the
-# test fails when a listed script no longer needs its place, so the list only shrinks.
-ALLOWED = {
-    "experiments/bench_embeddings.py",  # stalkflag.text._embeddings, _placeholders
-    "experiments/knowable_ceiling.py",  # model._chain/_config/_evaluate/_train, synth._render
-    "experiments/model_comparison.py",  # model._chain/_config/_evaluate/_train/_tracking, text
-}
+# Scripts still to move to public names: none since issue 22 (bench_embeddings and
+# model_comparison moved, knowable_ceiling retired). Keep it empty; the test fails when a listed
+# script no longer needs its place, so the list can only shrink.
+ALLOWED: set[str] = set()
 
 
 def _private(name: str) -> bool:

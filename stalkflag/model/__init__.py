@@ -18,6 +18,7 @@ from stalkflag.model._chain import (
     prepare,
     recorded_labels,
     threshold_at_precision,
+    time_order,  # the order key pairs_of and evaluate_scores take
 )
 from stalkflag.model._config import (
     DecisionConfig,
@@ -27,7 +28,14 @@ from stalkflag.model._config import (
     TrainConfig,
     load_config,
 )
-from stalkflag.model._evaluate import best_operating_point, pairs_of, true_pattern_recall
+from stalkflag.model._evaluate import (  # figures on held-out scores, overall and per group
+    best_operating_point,
+    by_group,
+    evaluate_scores,
+    pairs_of,
+    true_pattern_recall,
+    truth_groups,
+)
 from stalkflag.model._external import (
     ExternalEvaluation,
     check_labels,
@@ -37,9 +45,17 @@ from stalkflag.model._external import (
     read_labels,
 )
 from stalkflag.model._lead_time import lead_time, lead_time_summary
-from stalkflag.model._train import TrainResult, run_training, split_groups
+from stalkflag.model._tracking import compatibility  # what a saved chain needs; keys caches
+from stalkflag.model._train import (  # KEYWORDS, synthetic_dataset: as training has them
+    KEYWORDS,
+    TrainResult,
+    run_training,
+    split_groups,
+    synthetic_dataset,
+)
 
 __all__ = [
+    "KEYWORDS",
     "DecisionConfig",
     "ExternalEvaluation",
     "ModelConfig",
@@ -50,8 +66,11 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "best_operating_point",
+    "by_group",
     "check_labels",
+    "compatibility",
     "evaluate_export",
+    "evaluate_scores",
     "join_labels",
     "lead_time",
     "lead_time_summary",
@@ -63,6 +82,9 @@ __all__ = [
     "recorded_labels",
     "run_training",
     "split_groups",
+    "synthetic_dataset",
     "threshold_at_precision",
+    "time_order",
     "true_pattern_recall",
+    "truth_groups",
 ]
