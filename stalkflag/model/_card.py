@@ -288,7 +288,7 @@ def model_card(
         "  score whose validation precision, one standard error down, reaches 0.80, so a better ranking buys",
         "  recall, not precision. A classifier given every fact the synthetic notes were written from (true",
         "  linkage) had precision 0.799 at such a flag on one seed, with recall 0.997",
-        "  (`experiments/knowable_ceiling.md`). Read what the ranking allows from the PR curve.",
+        "  (decision 0009). Read what the ranking allows from the PR curve.",
         "- Placing the flag on the export itself (expected precision from the validation pairs' calibration,",
         "  `experiments/decisions/0006-flag-placed-on-validation-pairs.md`) was measured and is not used.",
         "- The text model reads only sentences about the pair (a person involved, their history, a behaviour",
