@@ -230,8 +230,8 @@ _declare(
         patterns=(
             "loiter|lurk|linger|skulk",
             "hang|hung ~1 around|about|round|outside",
-            "sit|sat|wait|park|stand|stood|idle|stay|remain|hover|pace ~4 outside|opposite|across|"
-            "nearby|near|corner|end|top|bottom",
+            "sit|sat|wait|park|stand|stood|idle|hover|pace ~4 outside|opposite|across|nearby|near|"
+            "corner",
             "outside ~3 @home|@work",
             "parked ~3 up|outside|opposite|near|across|street|road",
             "circle|circled|cruise|cruising ~2 block|street|road|area|estate|car|park",
@@ -293,15 +293,15 @@ _declare(
             "left|leave|leaving|put|posted|pushed|sent|send|deliver|delivered|drop|dropped|"
             "throw|threw ~4 letter|letters|card|cards|note|notes|items|item|things|objects|"
             "bag|box|photos|photographs|pictures|food|flowers|gift|gifts",
-            "through ~2 letterbox|door|mailbox",
             "send|sent|sending|write|wrote|writing ~6 letter|letters|card|cards|parcel|parcels|"
             "package|packages|gift|gifts|flowers",
             "receive|received|receiving|get|got|getting ~4 letter|letters|card|cards|parcel|"
             "parcels|package|packages|gift|gifts|flowers",
             "letter|letters|card|cards|parcel|parcels|gifts|flowers ~2 keep|kept|continue|"
             "arrive|arrived|arriving|coming|from",
-            "=left|=dumped|=placed|=dropped|=found ~2 at|on|outside|by|in|through ~3 @home|@work|"
-            "door|doorstep|car|windscreen|office|garden|porch|letterbox",
+            "=left|=dumped|=placed|=dropped|=found ~2 at|on|outside|by|in|through ~3 door|doorstep|"
+            "car|windscreen|office|garden|porch|letterbox|step|gate|windowsill|mat|house|flat|"
+            "workplace|desk",
             "excrement|faeces|feces|urine|dead ~1 animal|animals|bird|birds|rat|rats|cat|fish",
             "windscreen|windshield|wiper|wipers ~2 note|notes|letter|card",
         ),
@@ -445,7 +445,7 @@ _declare(
             "profile|friends",
             "find|found|discover|discovered|locate|located|traced|trace|"
             "obtained ~3 new ~1 address|number|home|job|workplace|school",
-            "whereabouts|movements|routine",
+            "whereabouts|movements",
             "ask|asking|asked|question|questioning|demand|demanding ~3 where|who ~2 she|i|her|"
             "was|is|am|been|with|going",
             "know|knew|knows ~1 she|i ~1 was|had|is|am|were",
@@ -797,7 +797,7 @@ _declare(
         four="R",
         patterns=(
             "again|repeatedly|constantly|continually|continuously|persistently|relentlessly|"
-            "incessantly|ongoing|recurring|repeat|repeated|persistent|constant|continual|"
+            "incessantly|ongoing|recurring|=repeated|persistent|constant|continual|"
             "regularly|daily|nightly|weekly|frequently|anymore|=latest",
             "still|further|another|more|new ~3 message|messages|call|calls|contact|text|texts|"
             "letter|letters|incident|incidents|report|reports|visit|visits|email|emails|parcel|"
@@ -813,9 +813,10 @@ _declare(
             "every ~1 day|night|week|morning|evening|weekend|time",
             "over ~2 past|last ~2 weeks|months|years|days",
             "since ~3 january|february|march|april|may|june|july|august|september|october|"
-            "november|december|then|last|the",
+            "november|december|last|we|she|they|the ~1 split|separation|breakup|break-up|"
+            "incident|report|summer|christmas|start",
             "second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth ~2 time|report|"
-            "incident|occasion|call",
+            "incident|occasion",
             "same ~1 as ~1 before|previous|last",
             "=times",
             "x2|x3|x4|x5|x6|x7|x8|x9|x10",
@@ -841,9 +842,7 @@ _declare(
             "known ~1 to ~1 police",
             "already ~2 reported|warned|arrested|told|spoken",
             "on ~1 file",
-            "pnc|marker|markers|flagged",
             "other ~1 victim|victims|women|woman|partners|exes",
-            "before ~2 police|officers",
             "reported|report ~2 before|previously",
         ),
         vetoes=(
@@ -872,13 +871,14 @@ _declare(
         "context",
         sdash=("Q10",),
         patterns=(
-            "drunk|intoxicated|inebriated|alcohol|alcoholic|drinking|booze|cannabis|cocaine|"
-            "heroin|meth|methamphetamine|amphetamine|spice|drugs|drug|high|overdose|"
+            "=drunk|=intoxicated|=inebriated|alcohol|alcoholic|=drinking|booze|cannabis|cocaine|"
+            "heroin|meth|methamphetamine|amphetamine|spice|drugs|drug|overdose|"
             "substance|addict|addiction|addicted|pcp|crack|ketamine|opioid",
             "mental ~1 health|illness|ill|disorder|crisis",
             "psychosis|psychotic|schizophrenia|schizophrenic|bipolar|delusional|delusion|"
             "delusions|paranoia|sectioned|5150|suicidal|breakdown|unstable",
             "under ~2 influence",
+            "was|were|is|appeared|seemed|looked|got|getting ~1 =high|=stoned|=wasted",
         ),
         vetoes=(
             veto("high", after="street school court risk speed level levels visibility"),
@@ -998,8 +998,8 @@ _declare(
             "not ~2 support|supporting|substantiated|corroborated",
             "not ~1 want|wish ~3 prosecution|prosecute|police|action|statement|proceed|charges|"
             "complaint|involvement|pursue|support",
-            "cctv|footage|enquiries|inquiries|checks ~4 contradict|contradicted|contradicts|"
-            "disprove|disproved|disproves|nothing|no",
+            "cctv|footage|enquiries|inquiries|=checks ~4 contradict|contradicted|contradicts|"
+            "disprove|disproved|disproves",
             "made ~1 up",
             "no ~1 further ~1 action",
             "unable ~1 to ~1 locate|identify|substantiate|find|confirm",

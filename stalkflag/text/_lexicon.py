@@ -55,9 +55,8 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     # channels
     "call_word": ("call", "phone", "ring", "rang", "telephone", "phonecall", "voicemail",
                   "facetime", "dial"),
-    "message_word": ("message", "text", "sms", "email", "whatsapp", "dm", "voicemail",
-                     "snapchat", "imessage", "msg", "txt", "comment", "tweet", "reply",
-                     "messenger", "e-mail"),
+    "message_word": ("message", "text", "sms", "email", "whatsapp", "dm", "snapchat",
+                     "imessage", "msg", "txt", "comment", "tweet", "messenger", "e-mail"),
     "account": ("account", "profile", "page", "username", "handle", "number", "email",
                 "address", "sim", "phone"),
     "social": ("facebook", "instagram", "snapchat", "tiktok", "twitter", "whatsapp", "online",

@@ -198,6 +198,12 @@ THIRD_REFS = frozenset(
         "witnesses",
         "family",
         "relative",
+        "carer",
+        "carers",
+        "staff",
+        "paramedics",
+        "nurse",
+        "landlord",
     ]
 )
 _BREAKS = frozenset(
@@ -577,6 +583,8 @@ def _qualify(
                 actor = ""  # "the man she was seeing keeps ringing her": not her act
                 find_actor = False
         i -= 1
+    if act and not find_actor and before not in _OBJECT_FORMS and lemmas[start] not in _RECEIVING:
+        actor = _person(before)  # a present-tense verb right after its subject: "carers visit"
     if passive:
         actor = ""
         for k in range(end, min(end + 3, len(norms))):
