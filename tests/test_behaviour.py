@@ -207,6 +207,10 @@ def test_reasons_name_turning_up_at_work(with_work_again):
             if found:
                 work += found
                 assert "came to her work" in row["reasons"]  # the catalogue's label
+            if item["evidence"] == "visiting_work":  # its own group: the S-DASH question too
+                assert (
+                    item["sdash"] == ["Q4 visits to home or work"] and "S-DASH Q4" in row["reasons"]
+                )
     given = {i: scores.loc[i, "reasons"] for i in scores.index}
     assert work, f"no reason names coming to her work; reasons given: {given}"
     for m in work:
