@@ -96,7 +96,9 @@ def _lookup() -> dict[str, str]:
             "spaCy's lookup tables are missing: install the locked environment (make setup), "
             "which includes spacy-lookups-data"
         ) from error
-    return load_language_data(tables["lemma_lookup"])
+    table = load_language_data(tables["lemma_lookup"])
+    assert isinstance(table, dict)
+    return table
 
 
 @cache
@@ -104,7 +106,9 @@ def irregular_verb_forms() -> frozenset[str]:
     """Irregular verb forms ("rang", "stood", "threw"), from spaCy's lemma exception table."""
     from spacy.util import load_language_data, registry
 
-    return frozenset(load_language_data(registry.lookups.get("en")["lemma_exc"])["verb"])
+    exceptions = load_language_data(registry.lookups.get("en")["lemma_exc"])
+    assert isinstance(exceptions, dict)
+    return frozenset(exceptions["verb"])
 
 
 @cache

@@ -167,7 +167,7 @@ def _make_behaviours(nlp: Language, name: str) -> BehaviourReader:
 def _normalising_pipeline() -> Language:
     """``spacy.blank("en")`` whose words' normal forms are stalkflag's (see the module)."""
     nlp = spacy.blank("en")
-    nlp.vocab.lex_attr_getters[NORM] = normal_form
+    nlp.vocab.lex_attr_getters[NORM] = normal_form  # type: ignore[attr-defined]
     for lexeme in nlp.vocab:  # words the vocabulary made before the getter was set
         lexeme.norm_ = normal_form(lexeme.orth_)
     for text, norm in _SPECIAL_CASES.items():

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 from spacy.attrs import IDX, LENGTH, NORM
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 
 from stalkflag.text._behaviours import ACTS, Behaviour, Veto, behaviour_records
@@ -385,9 +386,10 @@ class _Words(dict):
     def __init__(self, by_lemma: dict, by_form: dict) -> None:
         super().__init__()
         self.by_lemma, self.by_form = by_lemma, by_form
-        self.strings = None
+        self.strings: StringStore | None = None
 
     def __missing__(self, key: int) -> tuple[str, str, list | None]:
+        assert self.strings is not None, "set strings before reading"
         norm = self.strings[key]
         lemma = lemmatise(norm)
         candidates = self.by_lemma.get(lemma, []) + self.by_form.get(norm, [])
@@ -426,13 +428,14 @@ class BehaviourReader:
         words = self._words
         words.strings = doc.vocab.strings
         found: list[tuple[int, int, str]] = []
-        norms = lemmas = None
+        norms: list[str] = []
+        lemmas: list[str] = []
         rows = list(map(words.__getitem__, doc.to_array(NORM).tolist()))
         for i, row in enumerate(rows):
             candidates = row[2]
             if candidates is None:
                 continue
-            if norms is None:
+            if not norms:
                 norms = [r[0] for r in rows]
                 lemmas = [r[1] for r in rows]
             for pattern in candidates:
