@@ -39,6 +39,10 @@ CategoryMap = Annotated[
     Path | None,
     typer.Option(help="YAML mapping the force's own category codes onto the contract's."),
 ]
+TrackingUri = Annotated[
+    str | None,
+    typer.Option(help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else models/mlflow/)."),
+]
 
 
 def _version(value: bool) -> None:
@@ -292,12 +296,7 @@ def train(
             help="Override settings, e.g. model.classifier=linear data.synthetic.n_incidents=10000.",
         ),
     ] = None,
-    tracking_uri: Annotated[
-        str | None,
-        typer.Option(
-            help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else models/mlflow/)."
-        ),
-    ] = None,
+    tracking_uri: TrackingUri = None,
     card: Annotated[
         Path | None,
         typer.Option(help="Also write the model card here (e.g. models/MODEL_CARD.md)."),
@@ -375,12 +374,7 @@ def score(
         str,
         typer.Option(help="MLflow model URI, or a folder holding a saved model."),
     ] = CHAMPION_URI,
-    tracking_uri: Annotated[
-        str | None,
-        typer.Option(
-            help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else models/mlflow/)."
-        ),
-    ] = None,
+    tracking_uri: TrackingUri = None,
     category_map: CategoryMap = None,
 ) -> None:
     """Score an export: OUT/incidents.csv with incident_id, pair_id, score, decision (flag,
@@ -434,12 +428,7 @@ def evaluate(
             "else the linked suspect->victim pair)."
         ),
     ] = None,
-    tracking_uri: Annotated[
-        str | None,
-        typer.Option(
-            help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else models/mlflow/)."
-        ),
-    ] = None,
+    tracking_uri: TrackingUri = None,
     category_map: CategoryMap = None,
 ) -> None:
     """Measure a model on a labelled export: recall, precision (95% Wilson intervals), average
