@@ -912,6 +912,11 @@ class ScoringChain:
                         text += f" ({', '.join(kinds)})" if kinds else ""
                     parts.append(text)
                 items.append(item)
+            named = {str(i["evidence"]) for i in items}
+            read = _behaviours_read(prepared, history, ids, times, exclude=named)
+            if read is not None:
+                items.append(read)
+                parts.append(read["text"])
             reasons.append(" | ".join(parts) if parts else "no single group of evidence stands out")
             evidence.append(json.dumps(items))
         return reasons, evidence
@@ -1005,6 +1010,36 @@ class ScoringChain:
             reference=meta["reference"],
             info=meta["info"],
         )
+
+
+def _behaviours_read(
+    prepared: Prepared, history, ids: np.ndarray, times: np.ndarray, *, exclude: set[str]
+) -> dict[str, Any] | None:
+    """The acts the reader counted in the pair's notes so far that no contribution above named
+    (the features the classifier was given, and what opens the text model's gate), most
+    incidents first: ``{"evidence": "behaviours read", "contribution": None, "matches", "text"}``,
+    or ``None`` when there are none."""
+    spans = [
+        m for m in _spans(prepared, history, ids, times, set(ACTS)) if m["behaviour"] not in exclude
+    ]
+    if not spans:
+        return None
+    incidents: dict[str, set[str]] = {}
+    for m in spans:
+        incidents.setdefault(m["behaviour"], set()).add(m["incident_id"])
+    ranked = sorted(incidents, key=lambda b: (-len(incidents[b]), b))[:3]
+    described = []
+    for behaviour in ranked:
+        record, n = _RECORDS[behaviour], len(incidents[behaviour])
+        sdash = f"; S-DASH {', '.join(record.sdash)}" if record.sdash else ""
+        quote = next(m["text"] for m in spans if m["behaviour"] == behaviour)
+        described.append(f"{record.label}: {n} incident{'s' * (n != 1)}{sdash}: '{quote}'")
+    return {
+        "evidence": "behaviours read",
+        "contribution": None,
+        "matches": [m for m in spans if m["behaviour"] in ranked],
+        "text": "behaviours read: " + "; ".join(described),
+    }
 
 
 def _label(behaviour: str) -> str:
