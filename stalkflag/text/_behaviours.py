@@ -902,8 +902,9 @@ _declare(
             "owe|owes|owed|owing|borrow|borrowed|lend|lent|repay|repaid|loan|debt ~3 money|"
             "rent|debt|pounds|dollars|£|$|him|her|them",
             "ask|asking|demand|demanding|chase|chasing ~3 money|rent|debt|loan|payment|repayment",
-            "disciplinary|tribunal|grievance|dismissed|sacked|fired|redundancy|review|refund|"
-            "compensation|planning|permission|council|lawsuit|litigation|court ~1 case|cctv",
+            "disciplinary|tribunal|grievance|redundancy|refund|compensation|lawsuit|litigation",
+            "court ~1 case",
+            "planning ~1 permission|application|dispute|objection",
             "noise|barking|music|=parking|=parked|bins|rubbish|leylandii|overgrown",
         ),
     ),
@@ -920,8 +921,11 @@ _declare(
             "counter-allegation|counter-allegations|counterclaim|mutual|cross-allegations|"
             "cross-complaint",
             "argument|arguments|argue|argued|arguing|altercation|altercations|quarrel|"
-            "quarrelled|fight|fighting|scuffle|squabble|dispute|disputes|disagreement|"
+            "quarrelled|fight|fighting|scuffle|squabble",
             "shouting ~1 match",
+            "fight|fought|hit|pushed|punched|struck|shoved|slapped ~1 back",
+            "provoke|provoked|provocation|goaded",
+            "counter-complaint|cross-complaint",
             "verbal ~1 argument|altercation|dispute|exchange",
             "between ~3 and",
             "retaliate|retaliated|retaliation|tit-for-tat",

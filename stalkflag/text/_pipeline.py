@@ -31,9 +31,11 @@ from stalkflag.text._wordlists import word_list
 
 __all__ = ["TEXT_PIPELINE", "BehaviourMatch", "make_text_pipeline", "normalised_text"]
 
-TEXT_PIPELINE = "stalkflag.text.v5"
+TEXT_PIPELINE = "stalkflag.text.v6"
 """How notes are read (normalisation, typo correction, masking, behaviours); a saved model
-records it, and one trained with another version is refused. v5: the behaviour catalogue and
+records it, and one trained with another version is refused. v6: two context patterns that
+could never match are fixed (mutual conflict: an argument or fight; issue disputes: a tribunal,
+a court case, planning). v5: the behaviour catalogue and
 reader (lemmas, counts, who acted), typo correction only of words that are not English. v4: a
 name from elsewhere in the export that is also an ordinary word ("page", "will") is masked
 only where it is written as a name, and the incident's own names everywhere. v3: a name after a
