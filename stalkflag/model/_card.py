@@ -252,7 +252,7 @@ def model_card(
         "- Ordinary incidents unlike anything in the synthetic data (thefts, alarms, welfare checks) mostly",
         "  show no stalking act, so the text model is not read for them (`model.text_gate`) and they score low.",
         "  `experiments/realworld_flags.md` measures this on 3,746 real US narratives scored alone: none",
-        "  flagged and about 5% sent to review (before the gate: 2% flagged, 77% to review). Incidents with",
+        "  flagged and about 12% sent to review (before the gate: 2% flagged, 77% to review). Incidents with",
         "  violence or damage (acts the reader finds) are the ones that reach the review band.",
         '- The text model carries most of the synthetic score (see "What the model uses"); on unseen writing styles the',
         "  scores drop, so recall at the flag threshold falls while precision rises (the review band catches",
