@@ -50,6 +50,7 @@ from stalkflag.model import (
     by_group,
     compatibility,
     evaluate_scores,
+    markdown,
     pairs_of,
     prepare,
     recorded_labels,
@@ -158,15 +159,6 @@ def _measure(view: dict, scores: np.ndarray, threshold: float) -> dict:
     return {label: m.get(key, float("nan")) for key, label in COLUMNS.items()} | {
         "best recall at precision 0.80": best
     }
-
-
-def _markdown(frame: pd.DataFrame) -> str:
-    """A table as Markdown: counts as whole numbers, rates to three decimals."""
-    shown = frame.copy()
-    for column in shown.columns:
-        if pd.api.types.is_integer_dtype(shown[column]):
-            shown[column] = shown[column].map("{:,}".format)
-    return shown.to_markdown(floatfmt=".3f")
 
 
 def _pair_threshold(view: dict, scores: np.ndarray) -> float:
@@ -358,7 +350,7 @@ def main() -> None:
         first = truth_groups(view["pair"], view["key"], truth)
         for group in ("relationship", "online_only", "writing_style"):
             lines += [f"### {setting}: by {group.replace('_', ' ')}", "",
-                      _markdown(by_group(pairs, first[group], chains[chosen].flag_threshold)), ""]  # fmt: skip
+                      markdown(by_group(pairs, first[group], chains[chosen].flag_threshold)), ""]  # fmt: skip
 
     lines += [
         "## Cost",
