@@ -22,6 +22,7 @@ from stalkflag.model import (
     measure,
     read_labels,
 )
+from stalkflag.model._score import score_incidents
 
 STALKFLAG = Path(sys.executable).parent / "stalkflag"
 
@@ -154,6 +155,19 @@ def test_every_labelled_incident_is_measured_beside_keyword_search(evaluated, ac
         "level == 'incident' and population == 'all' and scorer == 'keywords'"
     )
     assert int(keywords["flagged"].iloc[0]) == hits
+
+
+def test_counts_say_how_linkage_met_the_cases(evaluated, trained, accepted):
+    """Cases are true courses here; linkage may split one over several pairs or join two."""
+    scored = score_incidents(trained.chain, accepted, explain=False)
+    assert evaluated.counts["linked_pairs"] == scored["pair_id"].nunique()
+    pairs = scored.set_index("incident_id")["pair_id"]
+    incidents = evaluated.incidents.assign(
+        pair=pairs.reindex(evaluated.incidents["incident_id"]).to_numpy()
+    )
+    one_pair = (incidents.groupby("case")["pair"].nunique() == 1).sum()
+    assert evaluated.counts["cases_in_one_pair"] == one_pair
+    assert 0 < one_pair <= evaluated.counts["cases"]
 
 
 def test_model_ranks_cases_better_than_keyword_search(evaluated):

@@ -496,7 +496,9 @@ def _evaluation_counts(result, cases: str) -> str:
         f"{c['labelled_incidents']:,} labelled incidents in {c['cases']:,} cases (cases from "
         f"{'column ' + cases if c['cases_from'] == 'labels' else 'linked pairs'}); "
         f"{c['unlabelled_incidents']:,} accepted incidents unlabelled (scored, not measured); "
-        f"{c['labels_not_in_export']:,} labels name no accepted incident. Flag at "
+        f"{c['labels_not_in_export']:,} labels name no accepted incident; the labelled incidents "
+        f"link into {c['linked_pairs']:,} suspect->victim pairs ({c['cases_in_one_pair']:,} cases "
+        "are exactly one pair). Flag at "
         f"{result.thresholds['flag']:.3f}, review from {result.thresholds['review']:.3f}."
     )
 

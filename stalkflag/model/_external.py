@@ -314,6 +314,7 @@ def evaluate_export(
         "unlabelled_incidents": int((~ids.isin(set(labels["incident_id"]))).sum()),
         "cases": len(cases),
         "cases_from": "linked pairs" if labels["case"].isna().all() else "labels",
+        **_pair_counts(scored, joined),
         "long_note_share": chain.long_note_share(incidents),
     }
     return ExternalEvaluation(
@@ -324,6 +325,18 @@ def evaluate_export(
         counts,
         {"flag": float(chain.flag_threshold), "review": float(chain.review_threshold)},
     )
+
+
+def _pair_counts(scored: pd.DataFrame, joined: pd.DataFrame) -> dict[str, int]:
+    """How linkage met the cases: ``linked_pairs``, the suspect -> victim pairs the labelled
+    incidents fall in, and ``cases_in_one_pair``, the cases whose incidents are all one pair."""
+    pair = scored.set_index(scored["incident_id"].astype(str))["pair_id"]
+    pairs = pair.reindex(joined["incident_id"].astype(str)).to_numpy()
+    per_case = pd.Series(pairs).groupby(joined["case"].to_numpy()).nunique()
+    return {
+        "linked_pairs": int(pd.Series(pairs).nunique()),
+        "cases_in_one_pair": int((per_case == 1).sum()),
+    }
 
 
 def _plain(value: Any) -> Any:
