@@ -118,8 +118,7 @@ def pattern_features(
     out["escalation"] = out["escalation"].clip(0, 50)
 
     present = (b > 0).astype("int32")
-    by_pair_b = present.groupby(f["pair"], sort=False)
-    cumulative = by_pair_b.cumsum()
+    cumulative = present.groupby(f["pair"], sort=False).cumsum()
     for column in BEHAVIOURS:
         out[f"n_{column}"] = cumulative[column].to_numpy()
     acts = list(ACTS)

@@ -225,6 +225,7 @@ def model_card(
             ]
     if result.contributions is not None:
         mean = result.contributions.mean().sort_values(ascending=False).head(10)
+        share = text_share(result.contributions)
         lines += [
             "## What the model uses",
             "",
@@ -233,9 +234,8 @@ def model_card(
             "",
             mean.rename("mean contribution").to_frame().to_markdown(floatfmt=".3f"),
             "",
-            f"Share of the positive contributions carried by a text model: "
-            f"**{text_share(result.contributions):.2f}**; by behaviours and the course of conduct: "
-            f"{1 - text_share(result.contributions):.2f}.",
+            f"Share of the positive contributions carried by a text model: **{share:.2f}**; by "
+            f"behaviours and the course of conduct: {1 - share:.2f}.",
             "",
         ]
     lines += [

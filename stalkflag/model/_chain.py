@@ -894,10 +894,9 @@ class ScoringChain:
                     item["sdash"] = [f"{q} {SDASH[q]}" for q in record.sdash]
                     incidents = len({s["incident_id"] for s in spans})
                     quoted = "; ".join(f"'{s['text']}' ({s['reported_at']})" for s in spans[:2])
-                    sdash = f"; S-DASH {', '.join(record.sdash)}" if record.sdash else ""
                     parts.append(
-                        f"{record.label}: {incidents} incident{'s' * (incidents != 1)} "
-                        f"(+{value:.2f}{sdash}): {quoted}"
+                        f"{record.label}: {_incidents(incidents)} "
+                        f"(+{value:.2f}{_sdash(record)}): {quoted}"
                     )
                 else:
                     item["value"] = _describe(group, X.iloc[row])
@@ -1030,16 +1029,26 @@ def _behaviours_read(
     ranked = sorted(incidents, key=lambda b: (-len(incidents[b]), b))[:3]
     described = []
     for behaviour in ranked:
-        record, n = _RECORDS[behaviour], len(incidents[behaviour])
-        sdash = f"; S-DASH {', '.join(record.sdash)}" if record.sdash else ""
+        record = _RECORDS[behaviour]
         quote = next(m["text"] for m in spans if m["behaviour"] == behaviour)
-        described.append(f"{record.label}: {n} incident{'s' * (n != 1)}{sdash}: '{quote}'")
+        described.append(
+            f"{record.label}: {_incidents(len(incidents[behaviour]))}{_sdash(record)}: '{quote}'"
+        )
     return {
         "evidence": "behaviours read",
         "contribution": None,
         "matches": [m for m in spans if m["behaviour"] in ranked],
         "text": "behaviours read: " + "; ".join(described),
     }
+
+
+def _incidents(n: int) -> str:
+    return f"{n} incident{'s' * (n != 1)}"
+
+
+def _sdash(record) -> str:
+    """``; S-DASH Q4, Q5`` for a behaviour that answers S-DASH questions, else nothing."""
+    return f"; S-DASH {', '.join(record.sdash)}" if record.sdash else ""
 
 
 def _label(behaviour: str) -> str:

@@ -21,7 +21,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["WORD_CLASSES", "Slot", "compile_pattern", "irregular_verb_forms", "lemma", "lemmatise"]
+__all__ = [
+    "WORD_CLASSES", "Slot", "compile_pattern", "irregular_verb_forms", "lemmatise", "written_words",
+]  # fmt: skip
 
 WORD_CLASSES: dict[str, tuple[str, ...]] = {
     # people
@@ -136,9 +138,6 @@ def lemmatise(word: str) -> str:
     return word
 
 
-lemma = lemmatise
-
-
 @dataclass(frozen=True)
 class Slot:
     """One slot of a compiled pattern: the lemmas it accepts, the normal forms it accepts as
@@ -147,9 +146,6 @@ class Slot:
     lemmas: frozenset[str]
     forms: frozenset[str]
     gap: int = 0
-
-    def accepts(self, norm: str, lemma_: str) -> bool:
-        return lemma_ in self.lemmas or norm in self.forms
 
 
 def _alternatives(text: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -166,6 +162,13 @@ def _alternatives(text: str) -> tuple[frozenset[str], frozenset[str]]:
         elif word:
             lemmas.add(lemmatise(word))
     return frozenset(lemmas), frozenset(forms)
+
+
+def written_words(text: str) -> list[str]:
+    """The plain words a pattern string names (not word classes, ``=forms`` or gaps)."""
+    return [
+        word for part in text.split() for word in part.split("|") if word and word[0] not in "~@="
+    ]
 
 
 @cache

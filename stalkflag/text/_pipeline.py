@@ -22,7 +22,7 @@ from spacy.symbols import NORM, ORTH
 from spacy.tokens import Doc
 
 from stalkflag.text._behaviours import behaviour_records
-from stalkflag.text._lexicon import WORD_CLASSES
+from stalkflag.text._lexicon import WORD_CLASSES, written_words
 from stalkflag.text._reader import (
     BehaviourMatch,
     BehaviourReader,
@@ -87,8 +87,6 @@ _SPECIAL_CASES = {
     "TEL'D": "telephoned",
     "tel'd": "telephoned",
 }
-_TIMES = re.compile(r"^[xX](\d+)$")
-"""``x5``: five times (kept as written, lower case; the reader counts it)."""
 
 
 def _deletes(word: str) -> set[str]:
@@ -99,13 +97,12 @@ def _deletes(word: str) -> set[str]:
 def keywords() -> frozenset[str]:
     """The catalogue's words of five letters or more, in the forms written (typos are
     corrected towards these): every pattern word and word-class member."""
-    words: set[str] = set()
-    for record in behaviour_records().values():
-        for pattern in record.patterns:
-            for part in pattern.split():
-                for word in part.split("|"):
-                    if word and word[0] not in "~@=":
-                        words.add(word)
+    words = {
+        word
+        for record in behaviour_records().values()
+        for pattern in record.patterns
+        for word in written_words(pattern)
+    }
     for members in WORD_CLASSES.values():
         words.update(members)
     return frozenset(w for w in words if len(w) >= 5 and w.isalpha())
@@ -152,9 +149,7 @@ def normal_form(text: str) -> str:
     lower = text.lower()
     if lower in ABBREVIATIONS:
         return ABBREVIATIONS[lower]
-    if _TIMES.match(text):
-        return lower
-    return _correct(lower)
+    return _correct(lower)  # "x5" is not a word: kept, and the reader counts it
 
 
 if not Doc.has_extension("behaviours"):
