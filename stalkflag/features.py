@@ -54,8 +54,6 @@ def pattern_features(
     links: pd.DataFrame,
     behaviours: pd.DataFrame,
     note_scores: pd.DataFrame | None = None,
-    *,
-    victim_history: bool = False,
 ) -> pd.DataFrame:
     """Features of each incident in the context of its pair so far.
 
@@ -68,8 +66,6 @@ def pattern_features(
         note_scores: Optional per-note scores (e.g. a text model's probability), same order;
             each column ``c`` gives ``c`` (this note) and, over the pair's notes so far,
             ``max_c``, ``mean_c``, ``sum_c`` and ``n_high_c`` (how many scored 0.5 or more).
-        victim_history: Also the linked victim's reports so far, whoever the suspect
-            (:func:`victim_history_features`).
 
     Returns:
         One row per incident, in the input order, indexed like ``incidents``; every column is
@@ -171,50 +167,11 @@ def pattern_features(
     method = links["suspect_link_method"].astype(object).to_numpy()[order]
     out["suspect_from_fields"] = (method == "fields").astype(int)
     out["suspect_unknown"] = (method == "victim_only").astype(int)
-    if victim_history:
-        scores = None if note_scores is None else note_scores.iloc[order].reset_index(drop=True)
-        out = out.join(victim_history_features(f, present, scores))
 
     out.index = f["pos"].to_numpy()
     out = out.sort_index()
     out.index = incidents.index
     return out.astype("float64")
-
-
-def victim_history_features(
-    f: pd.DataFrame, b: pd.DataFrame, scores: pd.DataFrame | None
-) -> pd.DataFrame:
-    """The linked victim's reports up to and including each incident, whoever the suspect:
-    how many, about how many suspects (pairs), the stalking acts and kinds of act in them and,
-    per note score column ``c``, ``victim_max_c``. A course of conduct that linkage split over
-    several suspect persons, or whose suspect was not named, still adds up here; S-DASH asks
-    about "previous harassment of this or other victims".
-
-    Args:
-        f: One row per incident (``pair``, ``victim``, ``t``, ``id``), index 0..n-1.
-        b: Which behaviours each note shows (0/1), in the same order.
-        scores: Note score columns in the same order, or ``None``.
-
-    Returns:
-        The features, indexed like ``f``.
-    """
-    g = f.sort_values(["victim", "t", "id"], kind="stable")
-    by_victim = g.groupby("victim", sort=False)
-    acts = b.loc[g.index, list(ACTS)]
-    seen = acts.groupby(g["victim"], sort=False).cummax()
-    out = pd.DataFrame(index=g.index)
-    out["victim_reports_so_far"] = by_victim.cumcount().to_numpy() + 1
-    new_pair = (~g.duplicated(["victim", "pair"])).astype(int)
-    out["victim_suspects_so_far"] = new_pair.groupby(g["victim"], sort=False).cumsum().to_numpy()
-    out["victim_acts_so_far"] = (
-        acts.sum(axis=1).groupby(g["victim"], sort=False).cumsum().to_numpy()
-    )
-    out["victim_distinct_behaviours"] = (seen > 0).sum(axis=1).to_numpy()
-    if scores is not None:
-        running = scores.loc[g.index].groupby(g["victim"], sort=False).cummax()
-        for column in scores.columns:
-            out[f"victim_max_{column}"] = running[column].to_numpy()
-    return out.sort_index()
 
 
 def _other_victims_so_far(f: pd.DataFrame) -> np.ndarray:

@@ -33,33 +33,28 @@ def note_scores(accepted):
     return pd.DataFrame({"note_text_score": accepted["notes"].fillna("").str.len() / 1000.0})
 
 
-@pytest.mark.parametrize("victim_history", [False, True])
-def test_no_look_ahead(accepted, linked, behaviours, note_scores, victim_history):
+def test_no_look_ahead(accepted, linked, behaviours, note_scores):
     def features(rows):
         return pattern_features(
             accepted[rows],
             linked.incidents[rows],
             behaviours[rows].reset_index(drop=True),
             note_scores[rows].reset_index(drop=True),
-            victim_history=victim_history,
         )
 
     cutoff = accepted["reported_at"].quantile(0.6)
     keep = (accepted["reported_at"] <= cutoff).to_numpy()
     everything = features(np.ones(len(accepted), dtype=bool))
-    assert everything.columns.str.startswith("victim_").any() == victim_history
     pd.testing.assert_frame_equal(features(keep), everything[keep])
 
 
-@pytest.mark.parametrize("victim_history", [False, True])
-def test_row_order_does_not_matter(accepted, linked, behaviours, note_scores, victim_history):
+def test_row_order_does_not_matter(accepted, linked, behaviours, note_scores):
     def features(order):
         return pattern_features(
             accepted.iloc[order],
             linked.incidents.iloc[order],
             behaviours.iloc[order].reset_index(drop=True),
             note_scores.iloc[order].reset_index(drop=True),
-            victim_history=victim_history,
         )
 
     perm = np.random.default_rng(0).permutation(len(accepted))
@@ -142,48 +137,3 @@ def test_suspect_other_victims_counts_only_earlier_victims():
     nlp = make_text_pipeline()
     f = pattern_features(incidents, links, behaviour_matrix(nlp.pipe(incidents["notes"])))
     assert f["suspect_other_victims"].tolist() == [0, 1, 1, 2]
-
-
-def test_victim_history_adds_up_the_victims_reports_whoever_the_suspect():
-    # V1 reports S1 following her, then an unnamed suspect at her work, then S1 again; V2's
-    # report is hers alone.
-    incidents = pd.DataFrame(
-        {
-            "incident_id": ["a", "b", "c", "d"],
-            "reported_at": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-01-15"]),
-            "recorded_category": "harassment",
-            "relationship": "ex_partner",
-            "notes": [
-                "He followed her home.",
-                "A man turned up at her work.",
-                "He followed her home again.",
-                "He followed her home.",
-            ],
-        }
-    )
-    links = pd.DataFrame(
-        {
-            "incident_id": incidents["incident_id"],
-            "victim_person_id": ["V1", "V1", "V1", "V2"],
-            "suspect_person_id": ["S1", "V1~unknown", "S1", "S2"],
-            "pair_id": ["S1>V1", "V1~unknown>V1", "S1>V1", "S2>V2"],
-            "link_confidence": 1.0,
-            "suspect_link_method": ["fields", "victim_only", "fields", "fields"],
-        }
-    )
-    nlp = make_text_pipeline()
-    scores = pd.DataFrame({"note_text_score": [0.2, 0.7, 0.4, 0.9]})
-    f = pattern_features(
-        incidents,
-        links,
-        behaviour_matrix(nlp.pipe(incidents["notes"])),
-        scores,
-        victim_history=True,
-    )
-    assert f["victim_reports_so_far"].tolist() == [1, 2, 3, 1]
-    assert f["victim_suspects_so_far"].tolist() == [1, 2, 2, 1]
-    assert f["victim_distinct_behaviours"].tolist() == [1, 2, 2, 1]
-    assert f["victim_acts_so_far"].tolist() == [1, 2, 3, 1]
-    # The highest note score so far is the victim's, not the pair's and not another victim's.
-    assert f["victim_max_note_text_score"].tolist() == [0.2, 0.7, 0.7, 0.9]
-    assert f["max_note_text_score"].tolist() == [0.2, 0.7, 0.4, 0.9]

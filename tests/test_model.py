@@ -4,7 +4,6 @@ in a temporary SQLite store."""
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import math
@@ -25,20 +24,15 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from stalkflag.errors import ConfigError
 from stalkflag.model import ScoringChain, TrainConfig, load_config, prepare
 from stalkflag.model._card import precision_at_base_rate
-from stalkflag.model._chain import (
+from stalkflag.model._estimators import (
     NOTE_SCORE,
-    VICTIM_HISTORY,
+    FlagThresholds,
+    NoteTextScores,
+    PairHistoryFeatures,
     SentencePooledTfidf,
-    _describe,
     _hashing,
-    _sentence_max,
-    behaviour_tokens,
-    feature_group,
     threshold_at_precision,
     threshold_at_recall,
-    word_dropout,
-    writing_style_clusters,
-    writing_style_features,
 )
 from stalkflag.model._evaluate import (
     best_operating_point,
@@ -47,6 +41,8 @@ from stalkflag.model._evaluate import (
     true_pattern_recall,
     wilson_interval,
 )
+from stalkflag.model._explain import feature_group
+from stalkflag.model._prepare import NOTE_TEXT
 from stalkflag.model._train import split_groups
 from tests.conftest import PROJECT
 
@@ -274,25 +270,6 @@ def test_precision_at_a_lower_base_rate_by_hand():
     assert precision_at_base_rate(0.9, 0.05, 0.10) == pytest.approx(0.09 / 0.135)
 
 
-def test_writing_style_clusters_find_the_synthetic_styles(synth_small):
-    export, truth = synth_small
-    styles = truth.set_index("incident_id").loc[export["incident_id"], "style"].to_numpy()
-    seen = np.isin(styles, TrainConfig().data.synthetic.seen_styles)  # five styles, five clusters
-    clusters = writing_style_clusters(export["notes"][seen].reset_index(drop=True), None)
-    table = pd.crosstab(styles[seen], clusters)
-    # upper-case call logs and time-stamped handler logs are each one cluster of their own
-    for style in ("cad", "handler"):
-        row = table.loc[style]
-        assert row.max() / row.sum() > 0.95
-        assert row.max() / table[row.idxmax()].sum() > 0.9
-    assert writing_style_features(pd.Series(["He followed her. She is scared."])).shape == (1, 10)
-
-
-def test_writing_style_folds_on_too_few_notes_is_a_clear_error():
-    with pytest.raises(ConfigError, match="at least 100"):
-        writing_style_clusters(pd.Series(["He followed her."] * 30))
-
-
 def test_a_course_of_conduct_split_by_linkage_counts_once_and_is_found_by_any_piece():
     # A: stalking, split over pairs p1 and p2, only p2 flagged -> found (split).
     # B: stalking, one pair, not flagged -> missed. C: stalking but recorded as such -> not
@@ -402,82 +379,6 @@ def test_familiarity_weighs_a_sentence_by_its_share_of_seen_ngrams():
     np.testing.assert_allclose(familiar.transform(note).toarray()[0], expected, atol=1e-12)
 
 
-def test_seen_share_is_the_notes_share_of_seen_ngrams():
-    pooled = SentencePooledTfidf(power=0.5).fit(_NOTES)
-    # "He followed her home again." is all seen (the training notes hold it); "She is tidy."
-    # has 5 distinct 1-2-grams, 3 seen: (n + 3) / (n + 5) over the note, n the first's count
-    seen = int((_hashing().transform(["He followed her home again."]) > 0).sum())
-    share = pooled.seen_share(
-        np.array(["He followed her home again. She is tidy.", "", "Qzx vbn."], dtype=object)
-    )
-    np.testing.assert_allclose(share, [(seen + 3) / (seen + 5), 1.0, 0.0], atol=1e-12)
-
-
-def test_character_ngrams_see_most_of_a_misspelt_word_that_word_ngrams_never_saw():
-    misspelt = np.array(["He foloowed her home agian."], dtype=object)
-    words = SentencePooledTfidf(units="words").fit(_NOTES).seen_share(misspelt)[0]
-    characters = SentencePooledTfidf(units="characters").fit(_NOTES).seen_share(misspelt)[0]
-    both = SentencePooledTfidf(units="both").fit(_NOTES).seen_share(misspelt)[0]
-    # words: of 9 distinct 1-2-grams only "he", "her", "home" and "her home" were seen
-    np.testing.assert_allclose(words, 4 / 9, atol=1e-12)
-    assert characters > 0.5 > words
-    assert words < both < characters  # the union counts both kinds of n-gram
-
-
-def test_word_dropout_drops_about_p_of_the_words_and_keeps_every_sentence_end():
-    notes = np.array([" ".join(f"w{i}." if i % 5 == 4 else f"w{i}" for i in range(50))] * 40)
-    dropped = word_dropout(notes, 0.3, seed=1)
-    kept = np.mean([len([w for w in d.split() if w != "."]) / 50 for d in dropped])
-    assert 0.65 < kept < 0.75
-    assert all(d.count(".") == 10 for d in dropped)
-    assert list(word_dropout(notes, 0.3, seed=1)) == list(dropped)  # seeded
-    assert list(word_dropout(notes, 0.0, seed=1)) == list(notes)
-
-
-def test_behaviour_tokens_name_each_match_and_whether_it_counts():
-    from stalkflag.text import BehaviourMatch
-
-    matches = (
-        BehaviourMatch("following", 0, 8, "followed", False, False, "suspect"),
-        BehaviourMatch("following", 20, 29, "following", True, False, "suspect"),
-    )
-    assert behaviour_tokens(matches) == "bhv_following bhv_following_not"
-    assert behaviour_tokens(()) == ""
-
-
-def test_sentence_score_is_the_most_telling_sentence_whatever_the_padding():
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-
-    sentences = ["He followed her home.", "He waited by her car.", "Music was loud.", "Dry."]
-    model = make_pipeline(_hashing(), TfidfTransformer(), LogisticRegression()).fit(
-        sentences * 5, [1, 1, 0, 0] * 5
-    )
-    alone = _sentence_max(model, np.array(["He followed her home."], dtype=object))
-    padded = " ".join(["He followed her home."] + ["Music was loud. Dry."] * 6)
-    both = _sentence_max(model, np.array([padded, "Music was loud. Dry."], dtype=object))
-    assert alone[0] > 0.5 > both[1]
-    np.testing.assert_allclose(both[0], alone[0], atol=1e-12)
-
-
-@pytest.mark.parametrize(
-    ("overrides", "key"),
-    [
-        (["model.sentence_score=true", "model.text_model=minilm"], "sentence_score"),
-        (["model.text_familiarity=2", "model.text_model=hashing_lr"], "text_familiarity"),
-        (["model.text_dropout=0.3", "model.text_model=minilm"], "text_dropout"),
-        (["model.text_words=normalised", "model.text_model=none"], "text_words"),
-        (["model.text_units=characters", "model.text_model=minilm"], "text_units"),
-        (["model.style_mix=true", "model.text_model=hashing_lr"], "style_mix"),
-        (["model.style_mix=true", "model.text_folds=style"], "style_mix"),
-    ],
-)
-def test_a_text_option_the_text_model_cannot_use_is_an_error_naming_it(overrides, key):
-    with pytest.raises(ConfigError) as info:
-        load_config(CONFIG, overrides)
-    assert key in info.value.message
-
-
 def test_familiarity_at_its_default_is_accepted_with_any_text_model():
     assert load_config(CONFIG, ["model.text_model=hashing_lr"]).model.text_familiarity == 1.0
 
@@ -502,70 +403,6 @@ def prepared(chain, by_time):
         by_time, linkage_model=chain.linkage_model, linkage_threshold=chain.linkage_threshold
     )
     return prepared
-
-
-def test_the_text_model_reads_sentences_about_people_only_when_asked(chain, prepared):
-    about, whole = copy.copy(chain), copy.copy(chain)
-    about.config = chain.config.model_copy(update={"note_sentences": "about_people"})
-    whole.config = chain.config.model_copy(update={"note_sentences": "all"})
-    every = whole._note_inputs(prepared)
-    some = about._note_inputs(prepared)
-    assert list(every) == prepared.masked
-    shorter = [i for i in range(len(every)) if some[i] != every[i]]
-    assert shorter, "no note had a sentence about no one"
-    for i in shorter:
-        assert len(some[i]) < len(every[i]) and some[i]
-        # whole sentences of the masked note, in order
-        assert all(part in every[i] for part in some[i].split(". ") if part)
-
-
-def test_style_mix_teaches_the_classifier_on_unfamiliar_text_scores_too(chain, prepared):
-    from stalkflag.model._chain import NOTE_FAMILIARITY, NOTE_SCORE
-
-    y = np.asarray(prepared.incidents["label"]).astype(int)
-    groups = prepared.links["victim_person_id"].to_numpy()
-    train, valid, _ = split_groups(groups, seed=0, valid_fraction=0.2, test_fraction=0.2)
-    mixed = ScoringChain(
-        chain.config.model_copy(update={"style_mix": True}), chain.decision, chain.linkage_model
-    )
-    familiar, strange = mixed._fit_note_model(prepared, y, train, groups, {})
-    assert strange is not None and set(strange) == set(familiar) == {NOTE_SCORE, NOTE_FAMILIARITY}
-    # a text model that never saw a note's writing style saw fewer of its words
-    assert strange[NOTE_FAMILIARITY][train].mean() < familiar[NOTE_FAMILIARITY][train].mean()
-    assert not np.allclose(strange[NOTE_SCORE][train], familiar[NOTE_SCORE][train])
-    mixed.fit(prepared, y, train, valid, groups)
-    X = mixed.features(prepared)
-    assert NOTE_FAMILIARITY in mixed.feature_names
-    texts = mixed._note_inputs(prepared)
-    gate = X["distinct_behaviours"].to_numpy() > 0  # text read only where an act was found
-    np.testing.assert_allclose(X[NOTE_FAMILIARITY], mixed.note_model[0].seen_share(texts) * gate)
-    assert feature_group(NOTE_FAMILIARITY) == feature_group(NOTE_SCORE)
-
-
-def test_victim_history_is_one_reason_described_from_the_values_the_model_used(chain, prepared):
-    wide = copy.copy(chain)
-    wide.config = chain.config.model_copy(update={"victim_history": True})
-    wide.feature_names = ()  # every feature this config computes, not only the fitted ones
-    X = wide.features(prepared)
-    victim = [c for c in X.columns if c.startswith("victim_")]
-    assert set(victim) == {
-        "victim_reports_so_far",
-        "victim_suspects_so_far",
-        "victim_acts_so_far",
-        "victim_distinct_behaviours",
-        f"victim_max_{NOTE_SCORE}",
-    }
-    assert {feature_group(c) for c in victim} == {VICTIM_HISTORY}
-    # a victim with more linked suspects than pairs' own history shows
-    row = X.iloc[int(np.argmax(X["victim_suspects_so_far"]))]
-    assert row["victim_suspects_so_far"] >= 2
-    assert row["victim_reports_so_far"] > row["incidents_so_far"]
-    assert _describe(VICTIM_HISTORY, row) == (
-        f"{int(row['victim_reports_so_far'])} reports about "
-        f"{int(row['victim_suspects_so_far'])} suspect(s), "
-        f"{int(row['victim_distinct_behaviours'])} kinds of behaviour, "
-        f"highest note score {row[f'victim_max_{NOTE_SCORE}']:.2f}"
-    )
 
 
 def test_test_set_victims_are_disjoint_from_training(trained, chain):
@@ -628,18 +465,6 @@ def test_thresholds_are_ordered_and_decisions_follow_them(chain, prepared, score
     assert (out["reasons"].ne("") == out["decision"].ne("clear")).all()
 
 
-def test_a_flag_no_score_earns_is_not_placed_and_the_run_says_so(chain, prepared, caplog):
-    # Stalking only among the lowest scores: no cut point reaches 0.80 precision.
-    scores = np.random.default_rng(5).random(len(prepared.incidents))
-    y = (scores < 0.1).astype(int)
-    other = copy.deepcopy(chain)
-    with caplog.at_level("WARNING", logger="stalkflag.model._chain"):
-        other._place_thresholds(prepared, y, scores)
-    assert other.flag_threshold == math.inf and other.review_threshold < 0.1
-    assert "no flag threshold" in caplog.text and "nothing will be flagged" in caplog.text
-    assert (other.decide(scores) != "flag").all()
-
-
 def test_reasons_quote_spans_really_in_the_notes(scored, by_time):
     """Every quoted span is the text at its offsets in the note of an incident of the same
     pair, no later than the incident it explains."""
@@ -655,6 +480,97 @@ def test_reasons_quote_spans_really_in_the_notes(scored, by_time):
                 assert source["reported_at"] <= row["reported_at"]
                 checked.add(item["evidence"])
     assert len(checked) >= 3  # several kinds of behaviour were quoted
+
+
+# -- the estimators ----------------------------------------------------------------------------
+
+
+def test_the_chain_is_one_sklearn_pipeline_inside_its_thresholds(chain, prepared):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import Pipeline
+
+    assert isinstance(chain.model, FlagThresholds)
+    pipeline = chain.pipeline
+    assert isinstance(pipeline, Pipeline)
+    assert [name for name, _ in pipeline.steps] == ["notes", "pairs", "classifier"]
+    assert isinstance(pipeline["notes"], NoteTextScores)
+    assert isinstance(pipeline["pairs"], PairHistoryFeatures)
+    assert isinstance(pipeline["classifier"], CalibratedClassifierCV)
+    assert tuple(pipeline[:-1].get_feature_names_out()) == chain.feature_names
+    X = prepared.model_input()
+    # the whole pipeline and the chain's two halves give the same probability
+    np.testing.assert_allclose(
+        chain.model.predict_proba(X)[:, 1], chain.predict_proba(chain.features(prepared))
+    )
+    flagged = chain.model.predict(X) == 1
+    np.testing.assert_array_equal(
+        flagged, chain.decide(chain.model.predict_proba(X)[:, 1]) == "flag"
+    )
+
+
+def test_model_input_holds_masked_sentences_about_people_and_no_name_field(prepared, by_time):
+    X = prepared.model_input()
+    assert not {"victim_name", "suspect_name", "notes"} & set(X.columns)
+    assert len(X) == len(by_time)
+    shorter = 0
+    for text, masked in zip(X[NOTE_TEXT], prepared.masked, strict=True):
+        assert bool(text) == bool(masked.strip())  # only an empty note reads as nothing
+        assert all(part in masked for part in text.split(". ") if part)
+        shorter += len(text) < len(masked)
+    assert shorter, "no note had a sentence about no one"
+
+
+def test_note_scores_are_cross_fitted_when_fitted_and_from_the_full_model_after(prepared):
+    X = prepared.model_input().iloc[:3000].reset_index(drop=True)
+    y = prepared.incidents["label"].iloc[:3000].to_numpy().astype(int)
+    step = NoteTextScores(cv=3)
+    crossed = step.fit_transform(X, y)[NOTE_SCORE].to_numpy()
+    full = step.transform(X)[NOTE_SCORE].to_numpy()
+    assert not np.allclose(crossed, full)
+    # a training row's cross-fitted score is the score of a model fitted without its victim
+    from sklearn.model_selection import GroupKFold
+
+    groups = X["victim_person_id"].to_numpy()
+    fit_rows, held = next(GroupKFold(n_splits=3).split(X, y, groups))
+    alone = NoteTextScores(cv=3).fit(X.iloc[fit_rows], y[fit_rows])
+    np.testing.assert_allclose(crossed[held], alone.transform(X.iloc[held])[NOTE_SCORE], atol=1e-12)
+    assert set(groups[held]).isdisjoint(groups[fit_rows])
+    assert list(step.get_feature_names_out()) == [*X.columns, NOTE_SCORE]
+
+
+def test_the_text_gate_zeroes_text_features_where_no_act_was_read(chain, prepared):
+    F = chain.features(prepared)
+    closed = F["distinct_behaviours"].to_numpy() == 0
+    assert 0 < closed.sum() < len(F)
+    text = [c for c in F.columns if c.endswith(NOTE_SCORE)]
+    assert len(text) == 5
+    assert {feature_group(c) for c in text} == {"wording of the notes (text model)"}
+    assert (F.loc[closed, text].to_numpy() == 0).all()
+    assert (F.loc[~closed, NOTE_SCORE] > 0).all()
+    # with the gate off the same rows have their text scores
+    ungated = PairHistoryFeatures(text_gate="none").fit(
+        chain.pipeline["notes"].transform(prepared.model_input())
+    )
+    G = ungated.transform(chain.pipeline["notes"].transform(prepared.model_input()))
+    assert (G.loc[closed, NOTE_SCORE] > 0).all()
+
+
+def test_thresholds_need_a_fitted_estimator_and_say_when_no_flag_is_earned(chain, prepared, caplog):
+    from sklearn.exceptions import NotFittedError
+
+    from stalkflag.model._estimators import make_model_pipeline
+
+    X = prepared.model_input()
+    with pytest.raises(NotFittedError):
+        FlagThresholds(make_model_pipeline(chain.config)).fit(X, np.zeros(len(X)))
+    # Stalking only among the lowest scores: no cut point reaches 0.80 precision.
+    scores = chain.model.predict_proba(X)[:, 1]
+    y = (scores <= np.quantile(scores, 0.1)).astype(int)
+    with caplog.at_level("WARNING", logger="stalkflag.model._estimators"):
+        other = FlagThresholds(chain.pipeline).fit(X, y)
+    assert other.flag_threshold_ == math.inf and other.review_threshold_ <= np.quantile(scores, 0.1)
+    assert "no flag threshold" in caplog.text and "nothing will be flagged" in caplog.text
+    assert (other.decide(scores) != "flag").all() and not other.predict(X).any()
 
 
 # -- saving and loading ----------------------------------------------------------------------
@@ -710,7 +626,7 @@ def test_load_refuses_untrusted_types(chain, tmp_path):
     tampered = tmp_path / "tampered"
     shutil.copytree(folder, tampered)
     sio.dump(
-        {"note_model": Untrusted(), "calibrated": chain.calibrated},
+        {"model": Untrusted()},
         tampered / "estimators.skops",
     )
     with pytest.raises(ConfigError) as info:

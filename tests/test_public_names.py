@@ -21,8 +21,8 @@ SCRIPTS = sorted(
     for path in (PROJECT / folder).glob("*.py")
 )
 
-# Scripts still to move to public names: none since issue 22 (bench_embeddings and
-# model_comparison moved, knowable_ceiling retired). Keep it empty; the test fails when a listed
+# Scripts still to move to public names: none since issue 22 (the scripts that fitted the old
+# chain's research options retired with them, decision 0010). Keep it empty; the test fails when a listed
 # script no longer needs its place, so the list can only shrink.
 ALLOWED: set[str] = set()
 

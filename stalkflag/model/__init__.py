@@ -2,7 +2,11 @@
 a decision with a review band, faithful reasons; training runs tracked in MLflow.
 
 - :mod:`._config`: the typed training config (``pipelines/train.yaml``).
-- :mod:`._chain`: :class:`ScoringChain`, everything a score depends on, saved without pickle.
+- :mod:`._prepare`: incidents linked and read, laid out as the pipeline's input.
+- :mod:`._estimators`: the learned steps as scikit-learn estimators (cross-fitted note
+  scores, pair-history features, the classifier, thresholds) composed in one pipeline.
+- :mod:`._chain`: :class:`ScoringChain`, the fitted pipeline with the linkage model and what
+  explanations need; :mod:`._explain` gives reasons, :mod:`._persist` saves without pickle.
 - :mod:`._evaluate`: incident- and pattern-level figures on held-out data.
 - :mod:`._train`: a training run (split, fit, evaluate).
 - :mod:`._external`: a model measured on any labelled export (``stalkflag evaluate``), with
@@ -12,14 +16,7 @@ Most callers need only :mod:`stalkflag.api`. The configs, splits and figures bel
 too, for research scripts that fit and measure chains themselves (``experiments/``).
 """
 
-from stalkflag.model._chain import (
-    Prepared,
-    ScoringChain,
-    prepare,
-    recorded_labels,
-    threshold_at_precision,
-    time_order,  # the order key pairs_of and evaluate_scores take
-)
+from stalkflag.model._chain import ScoringChain
 from stalkflag.model._config import (
     DecisionConfig,
     ModelConfig,
@@ -27,6 +24,13 @@ from stalkflag.model._config import (
     SyntheticConfig,
     TrainConfig,
     load_config,
+)
+from stalkflag.model._estimators import (
+    FlagThresholds,
+    NoteTextScores,
+    PairHistoryFeatures,
+    make_model_pipeline,
+    threshold_at_precision,
 )
 from stalkflag.model._evaluate import (  # figures on held-out scores, overall and per group
     best_operating_point,
@@ -46,6 +50,12 @@ from stalkflag.model._external import (
     read_labels,
 )
 from stalkflag.model._lead_time import lead_time, lead_time_summary
+from stalkflag.model._prepare import (
+    Prepared,
+    prepare,
+    recorded_labels,
+    time_order,  # the order key pairs_of and evaluate_scores take
+)
 from stalkflag.model._tracking import compatibility  # what a saved chain needs; keys caches
 from stalkflag.model._train import (  # KEYWORDS, synthetic_dataset: as training has them
     KEYWORDS,
@@ -59,7 +69,10 @@ __all__ = [
     "KEYWORDS",
     "DecisionConfig",
     "ExternalEvaluation",
+    "FlagThresholds",
     "ModelConfig",
+    "NoteTextScores",
+    "PairHistoryFeatures",
     "Prepared",
     "ScoringChain",
     "SplitConfig",
@@ -76,6 +89,7 @@ __all__ = [
     "lead_time",
     "lead_time_summary",
     "load_config",
+    "make_model_pipeline",
     "markdown",
     "measure",
     "pairs_of",

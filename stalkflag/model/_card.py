@@ -125,7 +125,7 @@ def model_card(
         "- Do not apply it to single incidents without linkage, to other crimes, or outside police-recorded",
         "  incident logs in English, without measuring it there first.",
         "- Do not retrain on recorded categories alone and treat the result as clean: recording under-states",
-        "  stalking (see the label-noise comparison in `experiments/model_comparison.md`).",
+        "  stalking (see the label-noise comparison in `experiments/decisions/0010-one-pipeline-research-options-retired.md`).",
         "",
         "## Data",
         "",
@@ -160,8 +160,6 @@ def model_card(
             + (
                 " (only their sentences about the pair: a person involved, their history or a"
                 " behaviour match)"
-                if cfg.model.note_sentences == "about_people"
-                else ""
             )
             + (
                 " (hashed word n-grams, one TF-IDF vector per note)."
@@ -271,7 +269,7 @@ def model_card(
         "  then says so and routes scores to review. On unseen styles precision comes out above the target and",
         "  recall lower than the ranking there allows at 0.80 precision: one threshold placed on familiar",
         "  styles is too high for unfamiliar ones. Figures over seeds, over linked pairs and over courses of",
-        "  conduct (each counted once, however linkage split it), are in `experiments/seed_spread_data_size.md`",
+        "  conduct (each counted once, however linkage split it), are in decision 0005",
         "  (this training size and half of it). Linkage splits about one course in eight to ten over more",
         "  than one pair; the unseen export is scored whole, so more of its pieces are counted than on the",
         "  test victims.",
@@ -291,7 +289,7 @@ def model_card(
         "- Placing the flag on the export itself (expected precision from the validation pairs' calibration,",
         "  `experiments/decisions/0006-flag-placed-on-validation-pairs.md`) was measured and is not used.",
         "- The text model reads only sentences about the pair (a person involved, their history, a behaviour",
-        "  match; `model.note_sentences`). That keeps padding about no one (attendance, weather, the premises)",
+        "  match; decision 0010). That keeps padding about no one (attendance, weather, the premises)",
         "  out of it, but a padding sentence that mentions a person still dilutes the note, and a sentence that",
         '  carries evidence without naming anyone ("Flat was left unlocked.") is not read by the text model',
         "  (the behaviour rules still read every sentence).",

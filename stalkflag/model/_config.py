@@ -86,46 +86,26 @@ class SplitConfig(_Strict):
     """The latest-starting victims' share in the time split."""
 
 
-_WORD_READING_TEXT_MODELS = frozenset({"sentences_lr", "hashing_lr"})
-_WORD_OPTIONS = ("text_words", "text_units", "text_dropout", "sentence_score")
-"""ModelConfig options about the words a text model reads: set away from their defaults, they
-are an error with a text model that reads none (``minilm``, ``none``)."""
-
-
 class ModelConfig(_Strict):
+    """The estimator pipeline's settings (:func:`stalkflag.model._estimators.make_model_pipeline`).
+
+    Only choices a decision record adopted, or an alternative a force may need, are settings;
+    what was tried and dropped is in ``experiments/decisions/``."""
+
     classifier: Literal["boosted", "linear"] = "boosted"
-    text_model: Literal["hashing_lr", "sentences_lr", "minilm", "none"] = "sentences_lr"
-    """A per-note text model whose out-of-fold score joins the pattern features:
-    ``sentences_lr`` (hashed word n-grams of the masked note, TF-IDF per sentence pooled over
-    the note, logistic regression: padding dilutes it less), ``hashing_lr`` (the same with one
-    TF-IDF vector per note), ``minilm`` (sentence embeddings of the masked note, logistic
-    regression; needs the optional ``embeddings`` extra), or ``none`` (behaviour rules only).
-    With ``note_sentences: about_people``, ``sentences_lr`` had the most recall at the flag on
-    unseen styles with both precisions at target, and the fewest real narratives flagged, over
-    three seeds (``experiments/seed_spread.md``)."""
-    note_sentences: Literal["all", "about_people"] = "about_people"
-    """Which sentences of a note the text model reads: ``about_people`` (those that refer to the
-    suspect, the victim, people around them or the pair's history, or hold a behaviour match;
-    see :mod:`stalkflag.text._sentences`), or ``all``. Sentences about no one (attendance, the
-    weather, the premises) carry no evidence about the pair but their words are weighted all
-    the same; reading only sentences about people cut the real narratives flagged (9.1% ->
-    3.7% with ``sentences_lr``) and kept unseen-style recall at the flag, at 0.014 of
-    seen-style recall, over three seeds (``experiments/seed_spread.md``). The behaviour rules
-    always read the whole note."""
-    text_folds: Literal["victim", "force", "style"] = "victim"
-    """How the text model's out-of-fold scores (the classifier's training inputs) are made:
-    folds by linked victim; by force, so the classifier learns from note scores of a text
-    model that never saw that force's writing (as on a new force's export); or by writing
-    style (``style``: clusters of how notes are written, found by k-means on length, case,
-    punctuation and person, not on words), where the validation notes are scored the same way,
-    so that calibration and thresholds are placed on notes in a style the text model never
-    saw."""
-    labels: Literal["clean", "recorded", "recorded_cleanlab"] = "clean"
+    """Boosted trees (decision 0003) or a linear model on arcsinh-scaled features."""
+    text_model: Literal["sentences_lr", "hashing_lr", "none"] = "sentences_lr"
+    """A per-note text model whose cross-fitted score joins the pattern features:
+    ``sentences_lr`` (hashed word n-grams of the masked note's sentences about the people
+    involved, TF-IDF per sentence pooled over the note, logistic regression: padding dilutes it
+    less, decision 0007), ``hashing_lr`` (one TF-IDF vector per note), or ``none`` (behaviours
+    and course of conduct only)."""
+    labels: Literal["clean", "recorded"] = "clean"
     """``clean``: the true label (synthetic truth, or auditors' decisions). ``recorded``: a
     pair counts as stalking if any of its incidents was recorded as stalking (noisy: recording
-    under-states stalking). ``recorded_cleanlab``: the same, with the label issues that
-    confident learning finds removed before fitting."""
+    under-states stalking; the recorded categories are then not an input)."""
     calibration: Literal["sigmoid", "isotonic"] = "sigmoid"
+    """How the classifier's scores are calibrated on validation pairs (decision 0004)."""
     monotonic_behaviours: bool = True
     """Boosted only: one more stalking act, one more incident, or a gap shorter than the pair's
     mean gap (escalation) never lowers the score, everything else the same."""
@@ -137,61 +117,15 @@ class ModelConfig(_Strict):
     """The text model's inverse regularisation strength (logistic regression)."""
     text_ngrams: int = Field(default=2, ge=1, le=3)
     """Word n-grams the text model reads, from single words up to this many."""
-    text_units: Literal["words", "characters", "both"] = "words"
-    """What the word-reading text models (``sentences_lr``, ``hashing_lr``) count: word
-    n-grams (``text_ngrams``), character n-grams within words (3 to 5 characters), or both.
-    A misspelt or abbreviated word shares most of its character n-grams with the word it
-    stands for; to a word n-gram it is a word never seen. Not adopted: on the reference data
-    unseen-style recall at the flag fell from 0.864 to 0.837 (characters) and 0.850 (both), and
-    more real narratives were flagged (``experiments/seed_spread_characters.md``)."""
-    text_dropout: float = Field(default=0.0, ge=0, lt=1)
-    """Fit the text model on each training note and one copy with every word dropped with this
-    probability (0: no copies)."""
-    sentence_score: bool = False
-    """A second text score: the highest probability any one of the note's sentences gets from
-    a model fitted on single sentences (each labelled with its note's label)."""
     text_familiarity: float = Field(default=1.0, ge=0, le=4)
-    """``sentences_lr`` only (other text models have no sentences to weigh; a value other
-    than 0 or the default with one is an error): weigh each sentence of a note by the share of
-    its word n-grams the text model saw in training, to this power, before pooling (0: every
-    sentence counts fully). A sentence of words seen in training but in combinations never
-    seen ("the flat was tidy and she offered officers a cup of tea") then moves the score less.
-    With each seen style held out in turn it changed nothing beyond noise
-    (``experiments/style_holdout.md``, retired at ``eef75e2``); over three seeds it raised the
-    recall the ranking allows on unseen styles and cut the real narratives flagged, but sent
-    more of them to review
-    (``experiments/seed_spread_familiarity.md``)."""
-    text_words: Literal["as_written", "normalised"] = "as_written"
-    """What the word-reading text models (``sentences_lr``, ``hashing_lr``) read: the masked
-    note ``as_written``, or ``normalised`` as the behaviour rules read it (abbreviations and
-    text-speak expanded, lower case, single typos of the rules' keywords corrected). Not
-    adopted: over seeds 57 and 31 it moved unseen-style recall at the flag by 0 and +0.007 but
-    lowered the recall the ranking allows, and flagged more real narratives on one seed
-    (``experiments/seed_spread_mix_words.md``)."""
-    style_mix: bool = False
-    """``sentences_lr`` with ``text_folds`` ``victim`` or ``force`` only: teach the classifier
-    how far to trust the text score on wording the text model never saw. Each training note
-    is then scored twice: out of fold by victim (a familiar style) and by a text model fitted
-    without its writing-style cluster (an unfamiliar one), each with the note's
-    ``note_text_familiarity`` (the share of its word n-grams that text model saw in
-    training), and the classifier learns from both copies. Calibration and the flag are placed
-    on the validation notes as scored by the full text model, as before. Do not use: it
-    flagged 16-22% of the real narratives, against 0.3-2.7% without it, for at most +0.008
-    unseen-style recall (``experiments/seed_spread_mix_words.md``)."""
-    victim_history: bool = False
-    """Also give the classifier the linked victim's reports so far, whoever the suspect: how
-    many, about how many suspects, the stalking acts and kinds of act in them, and the
-    highest note score among them (:func:`stalkflag.features.victim_history_features`). Not
-    adopted: on the selection seed 57 it raised the validation PR-AUC by 0.0014, under the
-    0.002 fixed in advance, and moved recall at the flag by +0.004 (seen styles) and -0.004
-    (unseen) (``experiments/decisions/0003-boosted-classifier.md``)."""
-    behaviour_tokens: bool = False
-    """Give the text model the note's behaviour matches as words (``bhv_following``,
-    ``bhv_following_not`` when negated, hypothetical or the victim's), whatever the style."""
+    """``sentences_lr`` only: weigh each sentence of a note by the share of its word n-grams
+    the text model saw in training, to this power, before pooling (0: every sentence counts
+    fully). A sentence of words seen in training but in combinations never seen then moves the
+    score less (decision 0007)."""
     text_gate: Literal["behaviours", "none"] = "behaviours"
-    """``behaviours``: a text model's features are zero for a pair whose notes show no act so
-    far, so the wording of notes alone can never raise a score (issue 22); ``none``: read
-    everywhere (the model before it)."""
+    """``behaviours``: the text model's features are zero for a pair whose notes show no act so
+    far, so the wording of notes alone can never raise a score (decision 0008); ``none``: read
+    everywhere."""
 
     @model_validator(mode="after")
     def _text_options_fit_the_text_model(self) -> ModelConfig:
@@ -200,19 +134,6 @@ class ModelConfig(_Strict):
             raise ValueError(
                 "model.text_familiarity weighs the sentences of text_model 'sentences_lr', "
                 f"not {self.text_model!r}"
-            )
-        if self.text_model not in _WORD_READING_TEXT_MODELS:
-            for option in _WORD_OPTIONS:
-                if getattr(self, option) != type(self).model_fields[option].default:
-                    raise ValueError(
-                        f"model.{option} needs a text model that reads words "
-                        f"({' or '.join(sorted(_WORD_READING_TEXT_MODELS))}), "
-                        f"not {self.text_model!r}"
-                    )
-        if self.style_mix and (self.text_model != "sentences_lr" or self.text_folds == "style"):
-            raise ValueError(
-                "model.style_mix needs text_model 'sentences_lr' with text_folds 'victim' or "
-                f"'force', not {self.text_model!r} with {self.text_folds!r}"
             )
         return self
 

@@ -26,9 +26,10 @@ from sklearn.metrics import average_precision_score
 
 from stalkflag.errors import UnusableInputError
 from stalkflag.mask import mask_value
-from stalkflag.model._chain import ScoringChain, time_order
+from stalkflag.model._chain import ScoringChain
 from stalkflag.model._evaluate import operating_point, wilson_interval
 from stalkflag.model._lead_time import lead_time, lead_time_summary
+from stalkflag.model._prepare import time_order
 from stalkflag.model._score import score_incidents
 from stalkflag.model._train import KEYWORDS
 

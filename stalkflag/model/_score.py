@@ -9,7 +9,8 @@ import pandas as pd
 
 from stalkflag._defaults import CHAMPION_URI
 from stalkflag.errors import ConfigError
-from stalkflag.model._chain import ScoringChain, prepare
+from stalkflag.model._chain import ScoringChain
+from stalkflag.model._prepare import prepare
 from stalkflag.validate import ValidationReport, validate_frame
 
 __all__ = ["CHAMPION_URI", "load_chain", "score_frame", "score_incidents"]

@@ -351,7 +351,7 @@ COMPATIBILITY_TAG = "stalkflag.chain_compatibility"
 def compatibility(behaviours: tuple[str, ...]) -> str:
     """A short fingerprint of what loading a saved chain checks (format, behaviour ids and text
     pipeline version)."""
-    from stalkflag.model._chain import FORMAT
+    from stalkflag.model._persist import FORMAT
     from stalkflag.text import TEXT_PIPELINE
 
     text = json.dumps(

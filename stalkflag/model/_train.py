@@ -27,9 +27,10 @@ import pandas as pd
 
 from stalkflag.errors import ConfigError, UnusableInputError
 from stalkflag.io import read_export, write_frame
-from stalkflag.model._chain import Prepared, ScoringChain, prepare, recorded_labels, time_order
+from stalkflag.model._chain import ScoringChain
 from stalkflag.model._config import SplitConfig, TrainConfig
 from stalkflag.model._evaluate import by_group, evaluate_scores, pairs_of, truth_groups
+from stalkflag.model._prepare import Prepared, prepare, recorded_labels, time_order
 from stalkflag.validate import validate_export
 
 __all__ = ["Dataset", "HeldOut", "TrainResult", "load_dataset", "run_training", "split_groups"]
@@ -318,7 +319,7 @@ def run_training(
 
         stage(f"fitting ({config.model.classifier}, labels: {config.model.labels})")
         chain = ScoringChain(config.model, config.decision, linkage_model, config.linkage_threshold)
-        chain.fit(prepared, y_fit, train, valid, groups)
+        chain.fit(prepared, y_fit, train, valid)
         done("fit")
 
         stage("evaluating on held-out pairs")
@@ -379,7 +380,7 @@ def _time_split(
     start after it."""
     fit, valid, late, cutoff = time_split_rows(prepared, groups, config.split)
     chain = ScoringChain(config.model, config.decision, linkage_model, config.linkage_threshold)
-    chain.fit(prepared, y_fit, fit, valid, groups)
+    chain.fit(prepared, y_fit, fit, valid)
     held = _held_out("time", chain, prepared, dataset.y, np.flatnonzero(late), dataset.truth)
     held.metrics["cutoff_days_from_start"] = float(
         (cutoff - prepared.incidents["reported_at"].min()).days

@@ -19,7 +19,6 @@ from stalkflag.text._behaviours import (
     behaviour_records,
     registry,
 )
-from stalkflag.text._embeddings import embed_notes, embeddings_available  # the optional extra
 from stalkflag.text._pipeline import TEXT_PIPELINE, BehaviourMatch, make_text_pipeline
 from stalkflag.text._placeholders import mask_doc, name_lexicon  # notes masked as the model does
 
@@ -34,8 +33,6 @@ __all__ = [
     "Behaviour",
     "BehaviourMatch",
     "behaviour_records",
-    "embed_notes",
-    "embeddings_available",
     "make_text_pipeline",
     "mask_doc",
     "name_lexicon",

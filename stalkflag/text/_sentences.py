@@ -5,7 +5,7 @@ sentences that refer to the suspect, the victim or people around them, or that d
 behaviour. A sentence that does neither ("Officers attended at 1400 hours.", "Log closed.",
 "The weather was dry.") says nothing about the pair, however its words happen to be weighted
 by a text model trained on other notes. :func:`about_people` keeps the first kind for the per-note
-text model (``model.note_sentences: about_people``); the behaviour rules always read the whole
+text model (decision 0010); the behaviour rules always read the whole
 note.
 
 Written from DOMAIN.md's framing (who did what to whom; Repeated; the S-DASH questions) and

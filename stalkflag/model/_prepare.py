@@ -1,0 +1,159 @@
+"""Incidents made ready for the model: people linked (Splink), notes read (behaviours, masked
+text), and laid out as the estimator pipeline's input table (:meth:`Prepared.model_input`).
+
+Linking and reading are not learned here: the linkage model is Splink's (trained once, kept
+with the chain) and the reader is rules over spaCy's tokeniser and lookup tables. So they run
+before the scikit-learn pipeline, not inside it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from stalkflag._defaults import LINKAGE_EVIDENCE
+from stalkflag.features import behaviour_matrix
+from stalkflag.linkage import CLUSTER_THRESHOLD, link_incidents
+from stalkflag.text import BEHAVIOURS, BehaviourMatch, make_text_pipeline
+from stalkflag.text._placeholders import mask_doc, name_lexicon
+from stalkflag.text._sentences import about_people
+
+__all__ = [
+    "BEHAVIOUR_PREFIX",
+    "INCIDENT_COLUMNS",
+    "LINK_COLUMNS",
+    "NOTE_TEXT",
+    "Prepared",
+    "prepare",
+    "recorded_labels",
+    "time_order",
+]
+
+logger = logging.getLogger(__name__)
+
+INCIDENT_COLUMNS = ("incident_id", "reported_at", "recorded_category", "relationship")
+"""Columns of the model input taken from the validated incidents."""
+LINK_COLUMNS = ("pair_id", "victim_person_id", "suspect_person_id", "suspect_link_method")
+"""Columns of the model input taken from linkage."""
+NOTE_TEXT = "note_text"
+"""The model input's column of masked note text the text model reads: the note's sentences
+about the people involved (:func:`stalkflag.text._sentences.about_people`), with names,
+phone numbers, emails and addresses replaced by placeholders."""
+BEHAVIOUR_PREFIX = "said_"
+"""The model input's behaviour columns: ``said_<behaviour>``, how many times the note says the
+behaviour happened (0 when the reader counted no match)."""
+
+
+@dataclass
+class Prepared:
+    """Incidents made ready for the model, in one order.
+
+    Attributes:
+        incidents: Validated incidents (index 0..n-1).
+        links: Their links (same order).
+        matches: Each note's behaviour matches, as found by the text pipeline.
+        behaviours: Counted behaviour matches per note (:func:`stalkflag.features.behaviour_matrix`).
+        masked: Each note with personal data replaced by placeholders.
+    """
+
+    incidents: pd.DataFrame
+    links: pd.DataFrame
+    matches: list[tuple[BehaviourMatch, ...]]
+    behaviours: pd.DataFrame
+    masked: list[str]
+
+    def subset(self, rows: np.ndarray) -> Prepared:
+        """The same, for some rows only (positions)."""
+        rows = np.asarray(rows)
+        return Prepared(
+            self.incidents.iloc[rows].reset_index(drop=True),
+            self.links.iloc[rows].reset_index(drop=True),
+            [self.matches[i] for i in rows],
+            self.behaviours.iloc[rows].reset_index(drop=True),
+            [self.masked[i] for i in rows],
+        )
+
+    def model_input(self) -> pd.DataFrame:
+        """The estimator pipeline's input: one row per incident, in this order, with
+        :data:`INCIDENT_COLUMNS`, :data:`LINK_COLUMNS`, :data:`NOTE_TEXT` and one
+        :data:`BEHAVIOUR_PREFIX` column per behaviour. No name field: the only text is masked."""
+        notes = self.incidents["notes"].fillna("").astype(str).tolist()
+        frame = pd.DataFrame(
+            {c: self.incidents[c].to_numpy() for c in INCIDENT_COLUMNS}
+            | {c: self.links[c].to_numpy() for c in LINK_COLUMNS}
+        )
+        frame[NOTE_TEXT] = np.array(
+            [
+                about_people(note, masked, matches)
+                for note, masked, matches in zip(notes, self.masked, self.matches, strict=True)
+            ],
+            dtype=object,
+        )
+        said = self.behaviours[list(BEHAVIOURS)].to_numpy()
+        return pd.concat(
+            [frame, pd.DataFrame(said, columns=[BEHAVIOUR_PREFIX + b for b in BEHAVIOURS])],
+            axis=1,
+        )
+
+
+def prepare(
+    incidents: pd.DataFrame,
+    *,
+    linkage_model: dict[str, Any] | None = None,
+    linkage_threshold: float = CLUSTER_THRESHOLD,
+    memory_limit: str = "1.5GB",
+    nlp=None,
+    linkage_evidence: tuple[str, ...] = LINKAGE_EVIDENCE,
+) -> tuple[Prepared, dict[str, Any]]:
+    """Link validated incidents and read their notes (``linkage_evidence``: the optional
+    Splink comparisons to train with when no ``linkage_model`` is given).
+
+    Returns:
+        The prepared incidents and the linkage model used (trained here when none is given).
+    """
+    incidents = incidents.reset_index(drop=True)
+    result = link_incidents(
+        incidents,
+        model=linkage_model,
+        cluster_threshold=linkage_threshold,
+        memory_limit=memory_limit,
+        evidence=linkage_evidence,
+    )
+    nlp = nlp or make_text_pipeline()
+    docs = list(nlp.pipe(incidents["notes"].fillna("").tolist(), batch_size=256))
+    matches = [tuple(doc._.behaviours) for doc in docs]
+    # Names to mask come from the name fields of incidents up to each one (in time order), so
+    # a later incident never changes how an earlier note is read.
+    masked = [""] * len(docs)
+    names: set[str] = set()
+    victims = incidents["victim_name"].to_numpy()
+    suspects = incidents["suspect_name"].to_numpy()
+    for i in np.argsort(time_order(incidents), kind="stable"):
+        own = name_lexicon(n for n in (victims[i], suspects[i]) if isinstance(n, str))
+        names |= own
+        masked[i] = mask_doc(docs[i], names, own)
+    logger.info("read %d notes", len(docs))
+    prepared = Prepared(
+        incidents, result.incidents.reset_index(drop=True), matches, behaviour_matrix(docs), masked
+    )
+    return prepared, result.model
+
+
+def recorded_labels(prepared: Prepared) -> np.ndarray:
+    """The noisy label forces already have: 1 if any incident of the suspect -> victim pair was
+    recorded as stalking."""
+    recorded = prepared.incidents["recorded_category"].eq("stalking").to_numpy()
+    pair = prepared.links["pair_id"].to_numpy()
+    return pd.Series(recorded).groupby(pair).transform("max").to_numpy().astype(int)
+
+
+def time_order(incidents: pd.DataFrame) -> np.ndarray:
+    """Each incident's rank in time (ties broken by ``incident_id``)."""
+    order = np.lexsort((incidents["incident_id"].to_numpy(), incidents["reported_at"].to_numpy()))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
