@@ -180,7 +180,7 @@ def test_english_words_are_never_corrected_and_keywords_are_their_own_normal_for
     english = set(_typo_table()) & _english()  # "present" is one edit from "presents"
     assert english and all(normal_form(word) == word for word in english)
     assert all(normal_form(word) == word for word in keywords())
-    assert TEXT_PIPELINE == "stalkflag.text.v6"
+    assert TEXT_PIPELINE == "stalkflag.text.v7"
 
 
 @pytest.mark.parametrize(
@@ -209,6 +209,11 @@ def test_the_reader_counts_how_often_an_act_happened(nlp, text, behaviour, count
         ("He has been following her for weeks.", "following", "suspect", True),
         ("Officers attended the address and spoke to him.", "visiting_home", "police", False),
         ("Her mother rang him to ask him to stop.", "calls", "third_party", False),
+        ("Officers parked on the main road as the close was narrow.", "loitering", "police", False),
+        ("The suspect parked outside her house for two hours.", "loitering", "suspect", True),
+        ("He waited outside her house.", "loitering", "suspect", True),
+        ("Female assaulted in street.", "violence", "unknown", True),
+        ("The injured party followed him to the nursery.", "following", "victim", False),
     ],
 )
 def test_who_acted_passives_and_police_work(nlp, text, behaviour, actor, counts):
@@ -253,6 +258,34 @@ def test_a_named_suspect_acts_and_the_recipient_of_messages_is_not_the_actor(nlp
     assert any(m.counts for m in found["messages"])
 
 
+def test_the_incidents_own_names_say_who_acted(nlp):
+    from stalkflag.text import name_roles, read_notes
+
+    roles = name_roles("BLACKBY, Margaret", "Graham HAWFORD")
+    assert roles == {
+        "blackby": "victim", "margaret": "victim", "hawford": "suspect", "graham": "suspect"
+    }  # fmt: skip
+    notes = [
+        "Ms Blackby called him several times on Friday night.",
+        "Hawford called her 20 times.",
+        "Margaret followed him to the shop.",
+    ]
+    read = read_notes(nlp, notes, [roles] * 3)
+    actors = [
+        [(m.behaviour, m.actor, m.counts) for m in d._.behaviours if m.behaviour != "repeated"]
+        for d in read
+    ]
+    assert actors == [
+        [("calls", "victim", False)],
+        [("calls", "suspect", True)],
+        [("following", "victim", False)],
+    ]
+    # without the names nobody is known, and the acts count as before
+    assert all(m.actor == "unknown" for d in read_notes(nlp, notes) for m in d._.behaviours)
+    # a family name both share, and a name that is an ordinary word, say nothing
+    assert name_roles("Will SMITH", "John SMITH") == {"john": "suspect"}
+
+
 def test_placeholders_replace_personal_data(nlp):
     doc = nlp(
         "Darren SMITH rang Ms Jones on 07700 900123 and emailed jo@example.com; he sat outside "
@@ -278,6 +311,12 @@ def test_placeholders_replace_personal_data(nlp):
         ("A key safe is fitted by the door.", "property_damage"),
         ("Attempts to call went to voicemail.", "calls"),
         ("She asked to be contacted by email.", "messages"),
+        ("The injured party is very frightened.", "violence"),
+        ("He called me a scrounger in the street.", "calls"),
+        ("He called her names outside the shop.", "calls"),
+        ("Victim services leaflet left with her.", "publishing"),
+        ("Victim services leaflet left with her.", "separation"),
+        ("Officers took photos of his car.", "property_damage"),
     ],
 )
 def test_words_used_for_something_else_are_not_behaviours(nlp, text, behaviour):

@@ -18,7 +18,7 @@ import pandas as pd
 from stalkflag._defaults import LINKAGE_EVIDENCE
 from stalkflag.features import behaviour_matrix
 from stalkflag.linkage import CLUSTER_THRESHOLD, link_incidents
-from stalkflag.text import BEHAVIOURS, BehaviourMatch, make_text_pipeline
+from stalkflag.text import BEHAVIOURS, BehaviourMatch, make_text_pipeline, name_roles, read_notes
 from stalkflag.text._placeholders import mask_doc, name_lexicon
 from stalkflag.text._sentences import about_people
 
@@ -124,7 +124,11 @@ def prepare(
         evidence=linkage_evidence,
     )
     nlp = nlp or make_text_pipeline()
-    docs = list(nlp.pipe(incidents["notes"].fillna("").tolist(), batch_size=256))
+    people = [
+        name_roles(v, s)
+        for v, s in zip(incidents["victim_name"], incidents["suspect_name"], strict=True)
+    ]
+    docs = read_notes(nlp, incidents["notes"].fillna("").tolist(), people)
     matches = [tuple(doc._.behaviours) for doc in docs]
     # Names to mask come from the name fields of incidents up to each one (in time order), so
     # a later incident never changes how an earlier note is read.

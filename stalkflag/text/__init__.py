@@ -19,7 +19,13 @@ from stalkflag.text._behaviours import (
     behaviour_records,
     registry,
 )
-from stalkflag.text._pipeline import TEXT_PIPELINE, BehaviourMatch, make_text_pipeline
+from stalkflag.text._pipeline import (
+    TEXT_PIPELINE,
+    BehaviourMatch,
+    make_text_pipeline,
+    name_roles,
+    read_notes,
+)
 from stalkflag.text._placeholders import mask_doc, name_lexicon  # notes masked as the model does
 
 __all__ = [
@@ -36,5 +42,7 @@ __all__ = [
     "make_text_pipeline",
     "mask_doc",
     "name_lexicon",
+    "name_roles",
+    "read_notes",
     "registry",
 ]

@@ -349,6 +349,7 @@ _declare(
             veto("key", after="safe holder holders worker workers witness evidence card fob"),
             veto("break broke broken", after="up down off the_law bail silence news"),
             veto("spray", after="paint_can"),
+            veto("take took taken", after="photos photo pictures picture photographs video videos"),
         ),
     ),
     Behaviour(
@@ -380,6 +381,12 @@ _declare(
             ),
             veto("voicemail voicemails", before="to"),
             veto("called calling", after="it a an the"),
+            # "called her a slag", "calling him names": words, not a phone call
+            veto(
+                "call called calling calls",
+                after="names her_a her_an me_a me_an him_a him_an them_a her_names me_names "
+                "him_names her_every me_every",
+            ),
         ),
     ),
     Behaviour(
@@ -545,7 +552,11 @@ _declare(
             "write|wrote|written|create|created|make|made|set ~3 website|blog|page|pages|group",
             "tell|told|telling ~3 everyone|people|others|community|neighbours|colleagues",
         ),
-        vetoes=(veto("send sent", after="to_police"),),
+        vetoes=(
+            veto("send sent", after="to_police"),
+            veto("leaflet leaflets", after="left given handed provided issued"),
+            veto("leaflet leaflets", before="services support advice information safety"),
+        ),
         unless=("impersonation",),
     ),
     Behaviour(
@@ -684,6 +695,7 @@ _declare(
             veto("battery", before="car phone flat low dead"),
             veto("battery", after="charger pack"),
             veto("throw threw thrown", after="away out in"),
+            veto("injured", after="party parties person"),  # "the injured party": the victim
         ),
         unless=("threats", "property_damage"),
     ),
@@ -764,6 +776,7 @@ _declare(
                 "tenant neighbour address home house friend",
             ),
             veto("break broke broken", after="up_fight up_the"),
+            veto("left leave", after="with"),  # "leaflet left with her", "left with a warning"
         ),
     ),
     Behaviour(

@@ -29,11 +29,22 @@ from stalkflag.text._reader import (
 )
 from stalkflag.text._wordlists import word_list
 
-__all__ = ["TEXT_PIPELINE", "BehaviourMatch", "make_text_pipeline", "normalised_text"]
+__all__ = [
+    "TEXT_PIPELINE",
+    "BehaviourMatch",
+    "make_text_pipeline",
+    "name_roles",
+    "normalised_text",
+    "read_notes",
+]
 
-TEXT_PIPELINE = "stalkflag.text.v6"
+TEXT_PIPELINE = "stalkflag.text.v7"
 """How notes are read (normalisation, typo correction, masking, behaviours); a saved model
-records it, and one trained with another version is refused. v6: two context patterns that
+records it, and one trained with another version is refused. v7: who acted is read from the
+incident's own names ("Ms Blackby called him" is the victim's act when she is the victim),
+"the injured party" is the victim and not violence, a subject pronoun or "officers" before an
+intransitive verb is no headline passive ("officers parked on the road" is police), "called her
+a ..." is no phone call, and leaflets given to the victim are not publishing. v6: two context patterns that
 could never match are fixed (mutual conflict: an argument or fight; issue disputes: a tribunal,
 a court case, planning). v5: the behaviour catalogue and
 reader (lemmas, counts, who acted), typo correction only of words that are not English. v4: a
@@ -170,6 +181,35 @@ def _normalising_pipeline() -> Language:
     for text, norm in _SPECIAL_CASES.items():
         nlp.tokenizer.add_special_case(text, [{ORTH: text, NORM: norm}])  # type: ignore[union-attr]
     return nlp
+
+
+def name_roles(victim_name: str | None, suspect_name: str | None) -> dict[str, str]:
+    """The people an incident's name fields name, as the reader matches them: each name word's
+    normal form -> ``victim`` or ``suspect``. A word both names share (a family name) and a
+    word that is also ordinary English ("Will", "Rose") say nothing and are left out."""
+    from stalkflag.text._placeholders import name_lexicon
+
+    common = _english()
+    roles: dict[str, set[str]] = {}
+    for role, name in (("victim", victim_name), ("suspect", suspect_name)):
+        for token in name_lexicon([name] if isinstance(name, str) else []):
+            if len(token) >= 3 and token not in common:
+                roles.setdefault(normal_form(token), set()).add(role)
+    return {token: next(iter(r)) for token, r in roles.items() if len(r) == 1}
+
+
+def read_notes(nlp: Language, notes, people=None, *, batch_size: int = 256) -> list[Doc]:
+    """Notes tokenised and read by ``nlp`` (:func:`make_text_pipeline`); ``people``: for each
+    note, :func:`name_roles` of its incident, so that the reader knows who a name is."""
+    if people is None:
+        return list(nlp.pipe(notes, batch_size=batch_size))
+    docs = []
+    for doc, roles in zip(nlp.tokenizer.pipe(notes, batch_size=batch_size), people, strict=True):
+        doc._.people = roles
+        for _, component in nlp.pipeline:
+            doc = component(doc)
+        docs.append(doc)
+    return docs
 
 
 def make_text_pipeline() -> Language:

@@ -22,6 +22,7 @@ the tokeniser, vocabulary and ``Doc`` are spaCy's.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from spacy.attrs import IDX, LENGTH, NORM
@@ -424,7 +425,10 @@ class BehaviourReader:
         return doc
 
     def read(self, doc: Doc) -> list[BehaviourMatch]:
-        """Every behaviour match in ``doc``, qualified and counted, in text order."""
+        """Every behaviour match in ``doc``, qualified and counted, in text order. Names in
+        ``doc._.people`` (normal form -> ``victim`` or ``suspect``, from the incident's name
+        fields) say who acted where the note names them."""
+        people = doc._.people or _NOBODY
         words = self._words
         words.strings = doc.vocab.strings
         found: list[tuple[int, int, str]] = []
@@ -452,7 +456,7 @@ class BehaviourReader:
             end_char = positions[end - 1][0] + positions[end - 1][1]
             act = name in _ACTS
             negated, hypothetical, actor = _qualify(
-                norms, lemmas, start, end, act, name == "threats", name == "breach"
+                norms, lemmas, start, end, act, name == "threats", name == "breach", people
             )
             count = _count(norms, start, end) if act else 1
             out.append(
@@ -520,6 +524,29 @@ def _extend(slots: tuple[Slot, ...], norms: list[str], lemmas: list[str], i: int
     return pos
 
 
+_AGENTS = frozenset(["he", "she", "they", "i", "we", "suspect", "offender", "perpetrator",
+                     "accused", "stalker", "subject"]) | POLICE_REFS  # fmt: skip
+"""Person words that head an active clause, never a headline passive ("Officers parked on the
+road", "Suspect waited outside", against "Female assaulted in street")."""
+
+
+_NOBODY: Mapping[str, str] = {}
+if not Doc.has_extension("people"):
+    Doc.set_extension("people", default=None)
+
+
+def _person_at(norms: list[str], i: int, people: Mapping[str, str]) -> str:
+    """The person ``norms[i]`` refers to: a name from the incident's name fields (``people``:
+    normal form -> ``victim`` or ``suspect``), "the injured party" (the victim), or a
+    person word."""
+    norm = norms[i]
+    if norm in people:
+        return people[norm]
+    if norm in {"party", "person"} and i and norms[i - 1] == "injured":
+        return "victim"
+    return _person(norm)
+
+
 def _person(norm: str) -> str:
     if norm in VICTIM_REFS:
         return "victim"
@@ -549,17 +576,25 @@ def _qualify(
     act: bool,
     threat: bool,
     breach: bool = False,
+    people: Mapping[str, str] = _NOBODY,
 ) -> tuple[bool, bool, str]:
     """Look back from the match to the start of its clause for cues and the acting person."""
     negated = hypothetical = False
     actor = ""
     first = norms[start]
     before = norms[start - 1] if start else ""
+    before_person = _person_at(norms, start - 1, people) if start else ""
     find_actor = act and _is_verb(first, before) and lemmas[start] not in _RECEIVING
     participle = find_actor and not first.endswith("ing")
     after = norms[start + 1] if start + 1 < len(norms) else "."
     # "Female assaulted in street": a participle after a person, then no object, is passive
-    passive = participle and bool(_person(before)) and after in _NO_OBJECT
+    passive = (
+        participle
+        and bool(before_person)
+        and before not in _AGENTS
+        and before not in people
+        and after in _NO_OBJECT
+    )
     near = True
     i = start - 1
     low = max(0, start - _WINDOW)
@@ -581,19 +616,19 @@ def _qualify(
         if norm not in _PASSIVE and norm not in _ADVERBS:
             near = False
         if find_actor and not actor and not passive and norm not in _OBJECT_FORMS:
-            actor = _person(norm)
+            actor = _person_at(norms, i, people)
             if actor == "victim" and start - i > _VICTIM_REACH:
                 actor = ""  # "the man she was seeing keeps ringing her": not her act
                 find_actor = False
         i -= 1
     if act and not find_actor and before not in _OBJECT_FORMS and lemmas[start] not in _RECEIVING:
-        actor = _person(before)  # a present-tense verb right after its subject: "carers visit"
+        actor = before_person  # a present-tense verb right after its subject: "carers visit"
     if passive:
         actor = ""
         for k in range(end, min(end + 3, len(norms))):
             if norms[k] == "by":
                 for j in range(k + 1, min(k + 4, len(norms))):
-                    if actor := _person(norms[j]):
+                    if actor := _person_at(norms, j, people):
                         break
                 break
     return negated, hypothetical, actor or "unknown"
