@@ -19,6 +19,7 @@ from functools import cache
 import spacy
 from spacy.language import Language
 from spacy.symbols import NORM, ORTH
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from stalkflag.text._behaviours import behaviour_records
@@ -204,7 +205,9 @@ def read_notes(nlp: Language, notes, people=None, *, batch_size: int = 256) -> l
     if people is None:
         return list(nlp.pipe(notes, batch_size=batch_size))
     docs = []
-    for doc, roles in zip(nlp.tokenizer.pipe(notes, batch_size=batch_size), people, strict=True):
+    tokenizer = nlp.tokenizer
+    assert isinstance(tokenizer, Tokenizer)
+    for doc, roles in zip(tokenizer.pipe(notes, batch_size=batch_size), people, strict=True):
         doc._.people = roles
         for _, component in nlp.pipeline:
             doc = component(doc)
