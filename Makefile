@@ -15,6 +15,9 @@ DEMO_N ?= 20000
 DEMO_TRAIN_N ?= 20000
 DEMO_UNSEEN_N ?= 8000
 
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
 .PHONY: setup demo test lint clean
 
 $(UV):
@@ -25,7 +28,11 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-setup: $(VENV)/.synced  ## install the locked environment
+$(CHROMIUM):  ## Debian's Chromium, for the report's and the review page's browser tests
+	$(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver \
+		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver)
+
+setup: $(VENV)/.synced $(CHROMIUM)  ## install the locked environment and Debian's Chromium
 
 demo: setup  ## generate a synthetic export; validate, summarise, link it; train a model; score the export
 	$(VENV)/bin/stalkflag synth --n-incidents $(DEMO_N) --seed 2026 --out $(DEMO_DIR)/incidents.csv

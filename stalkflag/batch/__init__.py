@@ -1,0 +1,203 @@
+"""Batch scoring: validated incidents -> linked and scored -> the outputs a force reads.
+
+:func:`score_batch` links and scores an export with a fitted model and gathers:
+
+- **incidents**: one row per incident (the model's score, decision and reasons) with
+  ``model_version``, ``flag_type`` and ``recommended_actions``;
+- **patterns**: one row per suspect -> victim pair (:mod:`._patterns`): dates, behaviours and
+  categories with counts, score and decision, the S-DASH questions the notes answer with their
+  evidence, the Home Office Counting Rules check and the recommended actions (:mod:`._actions`);
+- **suspects**: suspects with more than one victim;
+- **manifest**: model, input fingerprints, row counts and timings;
+
+and :func:`write_batch` writes them (CSV or Parquet) with ``report.html`` (:mod:`._report`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stalkflag import __version__
+from stalkflag.batch._actions import ACTIONS, COUNTING_RULES_SINCE, flag_type
+from stalkflag.batch._patterns import PATTERN_COLUMNS, SUSPECT_COLUMNS, pattern_table, suspect_table
+from stalkflag.batch._report import report_html
+from stalkflag.model import ScoringChain, prepare
+from stalkflag.text import TEXT_PIPELINE
+
+__all__ = [
+    "ACTIONS",
+    "COUNTING_RULES_SINCE",
+    "PATTERN_COLUMNS",
+    "SUSPECT_COLUMNS",
+    "BatchResult",
+    "fingerprint",
+    "score_batch",
+    "write_batch",
+]
+
+logger = logging.getLogger(__name__)
+
+INCIDENT_COLUMNS = (
+    "incident_id", "pair_id", "victim_person_id", "suspect_person_id", "reported_at",
+    "recorded_category", "score", "decision", "flagged", "flag_type", "reasons", "evidence",
+    "recommended_actions", "model_version",
+)  # fmt: skip
+"""The columns of the incidents output, in order."""
+
+
+@dataclass
+class BatchResult:
+    """A scored export.
+
+    Attributes:
+        incidents: One row per scored incident (:data:`INCIDENT_COLUMNS`).
+        patterns: One row per suspect -> victim pair (:data:`PATTERN_COLUMNS`).
+        suspects: Suspects with more than one victim (:data:`SUSPECT_COLUMNS`).
+        manifest: Model, inputs, row counts and timings (JSON-ready).
+        report: ``report.html``.
+    """
+
+    incidents: pd.DataFrame
+    patterns: pd.DataFrame
+    suspects: pd.DataFrame
+    manifest: dict[str, Any]
+    report: str = field(repr=False, default="")
+
+
+def fingerprint(path: str | Path) -> dict[str, Any]:
+    """A file's path, size and SHA-256, for the manifest."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return {"path": str(path), "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def score_batch(
+    incidents: pd.DataFrame,
+    chain: ScoringChain,
+    *,
+    model: dict[str, Any] | None = None,
+    inputs: Sequence[dict[str, Any]] = (),
+    rows_read: int | None = None,
+    rows_rejected: int = 0,
+    timings: dict[str, float] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> BatchResult:
+    """Link and score validated incidents and gather the outputs.
+
+    Args:
+        incidents: Validated incidents (:func:`stalkflag.api.validate`'s ``accepted``).
+        chain: The fitted model.
+        model: ``uri`` and ``version`` of the model, for the outputs (default: unnamed).
+        inputs: :func:`fingerprint` of each file read, for the manifest.
+        rows_read: Rows in the input files (default: the accepted and rejected rows).
+        rows_rejected: Rows that failed validation.
+        timings: Seconds already spent (reading and validating), for the manifest.
+        on_stage: Called with a short description as each stage starts.
+    """
+    stage = on_stage or (lambda s: logger.info("%s", s))
+    timings = dict(timings or {})
+    model = {"uri": "(in memory)", "version": "unregistered"} | dict(model or {})
+    clock = time.perf_counter()
+
+    def done(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 2)
+        clock = now
+
+    stage(f"linking {len(incidents):,} incidents and reading their notes")
+    prepared, _ = prepare(
+        incidents, linkage_model=chain.linkage_model, linkage_threshold=chain.linkage_threshold
+    )
+    done("link_and_read")
+    stage("scoring")
+    scored = chain.score(prepared)
+    done("score_and_explain")
+    stage("gathering patterns")
+    patterns = pattern_table(scored, prepared, chain)
+    suspects = suspect_table(patterns)
+    actions = patterns.set_index("pair_id")["recommended_actions"]
+    recorded = scored["recorded_category"].eq("stalking").to_numpy()
+    out = scored.assign(
+        flag_type=flag_type(scored["decision"].to_numpy(), recorded),
+        recommended_actions=actions.reindex(scored["pair_id"]).fillna("").to_numpy(),
+        model_version=str(model["version"]),
+    )
+    out.loc[out["decision"].eq("clear"), "recommended_actions"] = ""
+    done("patterns")
+    manifest = {
+        "stalkflag_version": __version__,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "model": model
+        | {
+            "text_pipeline": TEXT_PIPELINE,
+            "flag_threshold": chain.flag_threshold,
+            "review_threshold": chain.review_threshold,
+        },
+        "inputs": list(inputs),
+        "rows": {
+            "read": int(rows_read if rows_read is not None else len(incidents) + rows_rejected),
+            "accepted": len(incidents),
+            "rejected": int(rows_rejected),
+            "scored": len(out),
+        },
+        "patterns": {
+            "total": len(patterns),
+            "flag": int(patterns["decision"].eq("flag").sum()),
+            "possible_misclassification": int(
+                patterns["flag_type"].eq("possible_misclassification").sum()
+            ),
+            "review": int(patterns["decision"].eq("review").sum()),
+            "counting_rules_findings": int(patterns["counting_rules"].ne("").sum()),
+            "serial_suspects": len(suspects),
+        },
+        "timings_seconds": timings,
+    }
+    report = report_html(
+        out,
+        patterns,
+        suspects,
+        prepared,
+        manifest,
+        flag_threshold=chain.flag_threshold,
+        review_threshold=chain.review_threshold,
+    )
+    done("report")
+    manifest["timings_seconds"] = timings
+    return BatchResult(out[list(INCIDENT_COLUMNS)], patterns, suspects, manifest, report)
+
+
+def write_batch(result: BatchResult, out_dir: str | Path, *, format: str = "csv") -> list[Path]:
+    """Write ``incidents``, ``patterns`` and ``suspects`` (``.csv`` or ``.parquet``),
+    ``report.html`` and ``manifest.json`` (last, listing the others) into ``out_dir``."""
+    from stalkflag.io import write_frame
+
+    if format not in {"csv", "parquet"}:
+        raise ValueError(f"format must be csv or parquet, not {format!r}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [
+        write_frame(result.incidents, out_dir / f"incidents.{format}"),
+        write_frame(result.patterns, out_dir / f"patterns.{format}"),
+        write_frame(result.suspects, out_dir / f"suspects.{format}"),
+    ]
+    report = out_dir / "report.html"
+    report.write_text(result.report, encoding="utf-8")
+    written.append(report)
+    manifest = dict(result.manifest) | {"outputs": [p.name for p in written]}
+    path = out_dir / "manifest.json"
+    path.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    return [*written, path]
