@@ -197,3 +197,16 @@ def test_report_opens_in_chromium_and_shows_markup_as_text(batch, tmp_path):
         finally:
             browser.close()
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000
+
+
+def test_scores_do_not_depend_on_row_order(batch, trained):
+    result, export = batch
+    shuffled = export.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    again = score_batch(shuffled, trained.chain, model={"uri": "test", "version": "7"})
+    a = result.incidents.set_index("incident_id").sort_index()
+    b = again.incidents.set_index("incident_id").sort_index()
+    np.testing.assert_allclose(a["score"], b["score"])
+    assert (a["decision"] == b["decision"]).all()
+    # the same people, whatever they are numbered
+    members = lambda frame: {frozenset(g) for g in frame.groupby("pair_id").groups.values()}  # noqa: E731
+    assert members(a.reset_index()) == members(b.reset_index())
