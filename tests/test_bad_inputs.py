@@ -324,7 +324,10 @@ def store(saved_model, tmp_path_factory) -> str:
     experiment = mlflow.create_experiment("bad_inputs", (folder / "artifacts").as_uri())
     with mlflow.start_run(experiment_id=experiment):
         info = mlflow.pyfunc.log_model(
-            name="model", python_model=pyfunc.__file__, artifacts={"chain": str(chain)}
+            name="model",
+            python_model=pyfunc.__file__,
+            artifacts={"chain": str(chain)},
+            pip_requirements=["stalkflag"],  # no inference (it would load the model)
         )
     version = mlflow.register_model(info.model_uri, "stalkflag")
     mlflow.MlflowClient().set_registered_model_alias("stalkflag", "champion", version.version)

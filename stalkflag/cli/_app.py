@@ -581,21 +581,24 @@ def _accepted_for(out_dir: Path, input_path: Path, category_map: Path | None, do
     """
     from stalkflag.io import check_output_folder, write_outputs
 
-    report = _validated(input_path, category_map, quiet=True, show=0)
+    report = _validated(input_path, category_map, quiet=True, show=0, tell=False)
     check_output_folder(out_dir)
+    rejects = out_dir / "rejects.csv"
     if not len(report.accepted):
         write_outputs(_rejects(out_dir, report))
         err.print(
-            f"No row passed validation, so nothing was {done}; the {len(report.rejected):,} "
-            f"rejected rows and their reasons: {out_dir / 'rejects.csv'}",
+            f"No row passed validation ({report.n_records:,} rows read), so nothing was {done}; "
+            f"the rejected rows and their reasons are in {rejects} (run `stalkflag validate` "
+            "for details).",
             markup=False,
             highlight=False,
         )
         raise typer.Exit(report.exit_code)
     if len(report.rejected):
         err.print(
-            f"Only the {len(report.accepted):,} accepted rows are {done}; rejects: "
-            f"{out_dir / 'rejects.csv'}",
+            f"{len(report.rejected):,} of {report.n_records:,} rows failed validation and are "
+            f"left out (run `stalkflag validate` for details); only the {len(report.accepted):,} "
+            f"accepted rows are {done}; the rejected rows and their reasons will be in {rejects}.",
             markup=False,
             highlight=False,
         )
@@ -607,7 +610,9 @@ def _rejects(out_dir: Path, report) -> dict[Path, pd.DataFrame]:
     return {out_dir / "rejects.csv": report.rejected} if len(report.rejected) else {}
 
 
-def _validated(input_path: Path, category_map: Path | None, *, quiet: bool, show: int):
+def _validated(
+    input_path: Path, category_map: Path | None, *, quiet: bool, show: int, tell: bool = True
+):
     from stalkflag.io import read_category_map, read_export
     from stalkflag.validate import validate_export
 
@@ -619,7 +624,7 @@ def _validated(input_path: Path, category_map: Path | None, *, quiet: bool, show
     elapsed = time.perf_counter() - start
     _say_extra_columns(raw)
     if quiet:
-        if len(report.rejected):
+        if len(report.rejected) and tell:
             err.print(
                 f"[yellow]{len(report.rejected):,} of {report.n_records:,} rows failed validation and are left out; run `stalkflag validate` for details.[/]"
             )

@@ -21,7 +21,10 @@ logger = logging.getLogger(__name__)
 def score_incidents(
     chain: ScoringChain, incidents: pd.DataFrame, *, explain: bool = True
 ) -> pd.DataFrame:
-    """Score validated incidents (see :meth:`ScoringChain.score` for the columns)."""
+    """Score validated incidents (see :meth:`ScoringChain.score` for the columns); none gives
+    an empty frame with those columns."""
+    if not len(incidents):
+        return chain.score_columns_empty()
     prepared, _ = prepare(
         incidents, linkage_model=chain.linkage_model, linkage_threshold=chain.linkage_threshold
     )
