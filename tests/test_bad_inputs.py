@@ -266,6 +266,8 @@ def test_a_read_only_folder_is_one_sentence(cli, saved_model, tmp_path, command)
     prefix = _read_only(folder)
     if prefix is None:
         pytest.skip("cannot make a read-only folder here")
+    if prefix and command == "link":  # a process each is slow; link writes as score does
+        pytest.skip("as root, only validate and score are run under a read-only mount")
     args = [str(a) for a in _args(command, export, folder / "out", saved_model)]
     if prefix:
         done = subprocess.run(
@@ -415,16 +417,16 @@ def test_wide_export_gives_one_line_and_no_warnings(tmp_path):
     ]
 
 
-@pytest.mark.parametrize(("setting", "disabled"), [(None, "True"), ("false", "False")])
-def test_mlflow_telemetry_is_off_unless_the_user_says(tmp_path, setting, disabled):
+@pytest.mark.parametrize(("setting", "expected"), [(None, "true"), ("false", "false")])
+def test_mlflow_telemetry_is_off_unless_the_user_says(tmp_path, setting, expected):
+    from mlflow.environment_variables import MLFLOW_DISABLE_TELEMETRY
+
+    assert MLFLOW_DISABLE_TELEMETRY.name == "MLFLOW_DISABLE_TELEMETRY"  # what MLflow reads
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_DISABLE_TELEMETRY"}
     env["HOME"] = str(tmp_path)
     if setting is not None:
         env["MLFLOW_DISABLE_TELEMETRY"] = setting
-    code = (
-        "import stalkflag, mlflow; "
-        "from mlflow.environment_variables import MLFLOW_DISABLE_TELEMETRY as off; print(off.get())"
-    )
+    code = "import os, stalkflag; print(os.environ['MLFLOW_DISABLE_TELEMETRY'])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == disabled
+    assert done.stdout.strip() == expected
