@@ -510,6 +510,11 @@ def read_category_map(path: str | Path) -> dict[str, str]:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"category map {path} does not exist.", code="C001") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"category map {path} cannot be read ({exc.strerror or type(exc).__name__}).",
+            code="C001",
+        ) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"category map {path} is not valid YAML ({type(exc).__name__}).", code="C002"
