@@ -253,14 +253,6 @@ def _unclosed_quote(fields: list[str], start: int, end: int) -> str:
 
 
 def _check_header(path: Path, header: list[str]) -> None:
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise UnusableInputError(
-            f"{path} has duplicate column names: {', '.join(dupes)}.", code="F003"
-        )
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if not missing:
-        return
     known = {c.name for c in COLUMNS}
     if not known.intersection(header):
         hint = ""
@@ -271,9 +263,15 @@ def _check_header(path: Path, header: list[str]) -> None:
             f"contract's column names ({', '.join(REQUIRED_COLUMNS)}).{hint}",
             code="F002",
         )
-    raise UnusableInputError(
-        f"{path} lacks required columns: {_with_suggestions(missing, header)}.", code="F003"
-    )
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        shown = ", ".join(repr(d) if d else "(empty)" for d in dupes)
+        raise UnusableInputError(f"{path} has duplicate column names: {shown}.", code="F003")
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise UnusableInputError(
+            f"{path} lacks required columns: {_with_suggestions(missing, header)}.", code="F003"
+        )
 
 
 def _with_suggestions(missing: list[str], present: list[str]) -> str:

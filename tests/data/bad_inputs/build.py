@@ -97,6 +97,12 @@ def _cases() -> list[Case]:
         Case("utf16_bom.csv", good.encode("utf-16"), 0, 8, 8),
         Case("utf16_no_bom.csv", good.encode("utf-16-le"), 2, words=("UTF-16", "UTF-8")),
         Case("empty.csv", b"", 2, words=("is empty",)),
+        Case(
+            "blank_header.csv",
+            b",,,,\r\n1,2,3,4,5\r\n",
+            2,
+            words=("does not look like an incident export",),
+        ),
         Case("header_only.csv", lines[0].encode() + b"\r\n", 2, words=("no incident rows",)),
         Case("binary.csv", bytes(range(256)) * 4, 2, words=("binary data",)),
         Case("zip.csv", b"PK\x03\x04" + b"\x00" * 64, 2, words=("ZIP",)),
