@@ -156,6 +156,10 @@ def read_linkage_model(path: str | Path) -> dict[str, Any]:
         model = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"linkage model {path} does not exist.") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"linkage model {path} cannot be read ({exc.strerror or type(exc).__name__})."
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ConfigError(f"linkage model {path} is not a JSON file.") from None
     if not isinstance(model, dict) or model.get("format") != "stalkflag-linkage/1":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "OutputError",
     "StalkflagError",
     "UnusableInputError",
 ]
@@ -46,3 +47,12 @@ class ConfigError(StalkflagError):
     """A configuration file or option is invalid."""
 
     code = "C000"
+
+
+class OutputError(StalkflagError):
+    """An output could not be written (a read-only folder, a full disk, a folder where a file
+    was named). Nothing partial is left behind: outputs are written to a temporary file in the
+    same folder and moved into place only when complete."""
+
+    code = "O000"
+    exit_code = 3

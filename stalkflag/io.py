@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import csv
 import difflib
+import errno
+import functools
 import io
 import logging
+import os
+import re
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -20,11 +26,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from stalkflag.errors import UnusableInputError
+from stalkflag.errors import OutputError, UnusableInputError
 from stalkflag.problems import Problem
 from stalkflag.schema import COLUMNS, REQUIRED_COLUMNS
 
-__all__ = ["RawExport", "read_category_map", "read_export", "write_frame"]
+__all__ = [
+    "RawExport",
+    "check_output_folder",
+    "escape_formulas",
+    "output_error",
+    "read_category_map",
+    "read_export",
+    "write_frame",
+    "write_outputs",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +104,13 @@ def read_export(path: str | Path) -> RawExport:
         raise UnusableInputError(f"{path} does not exist.", code="F006")
     if path.is_dir():
         raise UnusableInputError(f"{path} is a folder; give the export file.", code="F006")
-    with path.open("rb") as fh:
-        head = fh.read(_SNIFF_BYTES)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise UnusableInputError(
+            f"{path} cannot be read ({exc.strerror or type(exc).__name__}).", code="F006"
+        ) from None
     if not head.strip():
         raise UnusableInputError(f"{path} is empty: it has no header and no rows.", code="F001")
     if head.startswith(b"PAR1"):
@@ -98,6 +118,18 @@ def read_export(path: str | Path) -> RawExport:
     for magic, what in _MAGIC.items():
         if head.startswith(magic):
             raise UnusableInputError(f"{path} is not a CSV file: it is {what}.", code="F002")
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise UnusableInputError(
+            f"{path} is UTF-32 text; save it as CSV (UTF-8) and try again.", code="F002"
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _read_csv(path, encoding="utf-16")
+    if _looks_like_utf16(head):
+        raise UnusableInputError(
+            f"{path} looks like UTF-16 text without a byte-order mark; save it as CSV (UTF-8) "
+            "and try again.",
+            code="F002",
+        )
     if b"\x00" in head:
         raise UnusableInputError(
             f"{path} is not a CSV file: it holds binary data (NUL bytes). "
@@ -107,12 +139,33 @@ def read_export(path: str | Path) -> RawExport:
     return _read_csv(path)
 
 
-def _read_csv(path: Path) -> RawExport:
+def _looks_like_utf16(head: bytes) -> bool:
+    """Most of the first bytes alternate with NULs, as ASCII text in UTF-16 does."""
+    sample = head[:512]
+    if len(sample) < 8:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.9
+
+
+def _read_csv(path: Path, encoding: str = "utf-8") -> RawExport:
     data = path.read_bytes()
-    try:
-        text, bad_bytes = data.decode("utf-8"), False
-    except UnicodeDecodeError:
-        text, bad_bytes = data.decode("utf-8", "surrogateescape"), True
+    bad_bytes = False
+    if encoding == "utf-16":
+        try:
+            text = data.decode("utf-16")  # the byte-order mark says which byte order
+        except UnicodeDecodeError:
+            raise UnusableInputError(
+                f"{path} starts as UTF-16 text but is not valid UTF-16; save it as CSV (UTF-8) "
+                "and try again.",
+                code="F002",
+            ) from None
+        logger.info("%s is UTF-16 text; read as such (rejects are written as UTF-8)", path.name)
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text, bad_bytes = data.decode("utf-8", "surrogateescape"), True
     if text.startswith("\ufeff"):
         text = text[1:]
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
@@ -123,6 +176,11 @@ def _read_csv(path: Path) -> RawExport:
     malformed: list[Problem] = []
     malformed_records: dict[int, list[str]] = {}
     last_line = 0
+
+    @functools.cache
+    def lines() -> list[str]:
+        return io.StringIO(text, newline="").readlines()
+
     try:
         for fields in reader:
             start, last_line = last_line + 1, reader.line_num
@@ -132,15 +190,18 @@ def _read_csv(path: Path) -> RawExport:
                 header, header_line = [f.strip() for f in fields], start
                 _check_header(path, header)
                 continue
-            if len(fields) != len(header):
+            swallowed = last_line > start and _swallows_rows(
+                fields, len(header), "".join(lines()[start - 1 : last_line])
+            )
+            if len(fields) != len(header) or swallowed:
+                shape = (
+                    f"has {len(fields)} fields but the header has {len(header)}"
+                    if len(fields) != len(header)
+                    else f"reads as one record over lines {start} to {last_line}"
+                )
                 malformed.append(
                     Problem(
-                        start,
-                        "",
-                        "",
-                        f"has {len(fields)} fields but the header has {len(header)}; "
-                        "check for an unquoted comma or a missing quote",
-                        "E107",
+                        start, "", "", shape + _unclosed_quote(fields, start, last_line), "E107"
                     )
                 )
                 malformed_records[start] = fields
@@ -162,15 +223,36 @@ def _read_csv(path: Path) -> RawExport:
     return RawExport(frame, rows, path, "csv", malformed, malformed_records, bad_bytes)
 
 
+def _swallows_rows(fields: list[str], width: int, raw: str) -> bool:
+    """Whether a record that spans lines holds lines that read as rows of their own (a line
+    of a multi-line field with the header's number of fields), or runs to the end of the
+    file with a quote left open (``raw``, the record's lines, holds an odd number of quotes):
+    signs of a quote that was never closed."""
+    for value in fields:
+        lines = value.splitlines()
+        if any(len(next(csv.reader([line]), [])) == width for line in lines[1:]):
+            return True
+    return raw.count('"') % 2 == 1
+
+
+def _unclosed_quote(fields: list[str], start: int, end: int) -> str:
+    """How to fix a record of the wrong width; when it spans lines, where the quote that was
+    never closed opened and how many lines it swallowed."""
+    if end > start:
+        line = start
+        for value in fields:
+            if "\n" in value or "\r" in value:
+                swallowed = end - line
+                return (
+                    f": a quote opened on line {line} is never closed, so the {swallowed} "
+                    f"line(s) after it (to line {end}) were read into this record; close the "
+                    "quote, or double any quote inside the text"
+                )
+            line += value.count("\n")
+    return "; check for an unquoted comma or a missing quote"
+
+
 def _check_header(path: Path, header: list[str]) -> None:
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise UnusableInputError(
-            f"{path} has duplicate column names: {', '.join(dupes)}.", code="F003"
-        )
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if not missing:
-        return
     known = {c.name for c in COLUMNS}
     if not known.intersection(header):
         hint = ""
@@ -181,9 +263,15 @@ def _check_header(path: Path, header: list[str]) -> None:
             f"contract's column names ({', '.join(REQUIRED_COLUMNS)}).{hint}",
             code="F002",
         )
-    raise UnusableInputError(
-        f"{path} lacks required columns: {_with_suggestions(missing, header)}.", code="F003"
-    )
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        shown = ", ".join(repr(d) if d else "(empty)" for d in dupes)
+        raise UnusableInputError(f"{path} has duplicate column names: {shown}.", code="F003")
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise UnusableInputError(
+            f"{path} lacks required columns: {_with_suggestions(missing, header)}.", code="F003"
+        )
 
 
 def _with_suggestions(missing: list[str], present: list[str]) -> str:
@@ -256,11 +344,45 @@ def _parquet_type_problem(name: str, typ: pa.DataType) -> str | None:
     return f"{name} is {typ}, expected {expected}"
 
 
-def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as CSV or Parquet, chosen by the file extension.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
-    CSV is written as UTF-8; text that came from non-UTF-8 bytes is written back as those
-    same bytes, so a rejects file holds exactly what the export held.
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with text that a spreadsheet would run as a formula made inert.
+
+    Following OWASP's advice on CSV injection, a text value (or column name) starting with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading single quote, which
+    spreadsheets show as text. Numeric columns are left alone, and so is text that is a plain
+    number (``-0.5``), which a spreadsheet reads as a number, not a formula.
+    """
+    out = frame.copy(deep=False)
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+            out.isetitem(position, series.map(_escaped, na_action="ignore"))
+    out.columns = [_escaped(c) if isinstance(c, str) else c for c in frame.columns]
+    return out
+
+
+def _escaped(value: object) -> object:
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as CSV or Parquet, chosen by the file extension, all or nothing.
+
+    CSV is written as UTF-8, with text that could run as a spreadsheet formula escaped
+    (:func:`escape_formulas`); text that came from non-UTF-8 bytes is written back as those
+    same bytes, so a rejects file holds what the export held. The file is written beside
+    its destination under a temporary name and moved into place when complete
+    (:func:`write_outputs`).
 
     Args:
         frame: What to write.
@@ -268,15 +390,105 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
 
     Returns:
         The path written.
+
+    Raises:
+        OutputError: The file could not be written (nothing is left behind).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        frame.to_parquet(path, index=False)
+    return write_outputs({Path(path): frame})[0]
+
+
+def write_outputs(outputs: Mapping[Path, pd.DataFrame | str]) -> list[Path]:
+    """Write several outputs, each a frame (see :func:`write_frame`) or text, all or none.
+
+    Each is written to a temporary file in its destination's folder; only when every one is
+    complete are they moved into place (``os.replace``), so a failure (a full disk, a read-only
+    folder) leaves no partial file and no mix of old and new outputs. A destination that is
+    a device or a pipe (``/dev/stdout``) is written directly.
+
+    Raises:
+        OutputError: One sentence saying which file could not be written and why.
+    """
+    staged: dict[Path, Path] = {}
+    try:
+        for path, content in outputs.items():
+            path = Path(path)
+            direct = path.exists() and not path.is_file() and not path.is_dir()
+            target = path if direct else _staging_name(path)
+            if not direct:
+                staged[path] = target
+            try:
+                _write_one(content, target, path.suffix.lower())
+            except OSError as exc:
+                raise output_error(path, exc) from None
+        for path, temporary in staged.items():
+            try:
+                os.replace(temporary, path)
+            except OSError as exc:
+                raise output_error(path, exc) from None
+    finally:
+        for temporary in staged.values():
+            temporary.unlink(missing_ok=True)
+    return [Path(p) for p in outputs]
+
+
+def check_output_folder(folder: Path) -> None:
+    """Make ``folder`` (and its parents) and check that a file can be written in it, before
+    any long work: a command fails fast, with one sentence, and writes nothing.
+
+    Raises:
+        OutputError: ``folder`` is a file, or cannot be made or written to.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} is a file; --out needs a folder.", code="O001")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = _staging_name(folder / "probe")
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise output_error(folder, exc) from None
+
+
+def _staging_name(path: Path) -> Path:
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give a file name to write.", code="O001")
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputError(f"{parent} is a file, so {path} cannot be written.", code="O001")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(parent, exc) from None
+    return parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+
+
+def _write_one(content: pd.DataFrame | str, target: Path, suffix: str) -> None:
+    if isinstance(content, str):
+        with target.open("w", encoding="utf-8") as fh:
+            fh.write(content)
+    elif suffix in {".parquet", ".pq"}:
+        content.to_parquet(target, index=False)
     else:
-        with path.open("w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
-            frame.to_csv(fh, index=False)
-    return path
+        with target.open("w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
+            escape_formulas(content).to_csv(fh, index=False)
+
+
+def output_error(path: Path, exc: OSError) -> OutputError:
+    """One sentence for an ``OSError`` met while writing ``path``."""
+    reasons = {
+        errno.ENOSPC: ("the disk is full (no space left on device); free some space or write "
+                       "elsewhere", "O003"),
+        errno.EDQUOT: ("the disk quota is used up; free some space or write elsewhere", "O003"),
+        errno.EACCES: ("permission denied; choose a folder you can write to", "O002"),
+        errno.EPERM: ("permission denied; choose a folder you can write to", "O002"),
+        errno.EROFS: ("the file system is read-only; choose a folder you can write to", "O002"),
+        errno.EISDIR: ("it is a folder; give a file name", "O001"),
+        errno.ENOTDIR: ("part of the path is a file, not a folder", "O001"),
+        errno.EEXIST: ("a file of that name is in the way of a folder", "O001"),
+    }  # fmt: skip
+    reason, code = reasons.get(exc.errno or 0, (exc.strerror or type(exc).__name__, "O004"))
+    return OutputError(f"cannot write {path}: {reason}.", code=code)
 
 
 def read_category_map(path: str | Path) -> dict[str, str]:
@@ -296,6 +508,11 @@ def read_category_map(path: str | Path) -> dict[str, str]:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"category map {path} does not exist.", code="C001") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"category map {path} cannot be read ({exc.strerror or type(exc).__name__}).",
+            code="C001",
+        ) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"category map {path} is not valid YAML ({type(exc).__name__}).", code="C002"

@@ -29,20 +29,61 @@ def scrub(text: str) -> str:
 def mask_value(column: str, value: object) -> str:
     """Render ``value`` from ``column`` safely for a message.
 
+    A value is shown only when it is known to be safe: it comes from a column on the allow
+    list and has that column's shape (an ID with a digit and no spaces, a date of digits and
+    separators, a label that is a number or a yes/no word, a category or relationship close to
+    a known one). Anything else, which is what a name or a note looks like after a column
+    shift, is shown by its shape alone: its length and the kinds of character in it.
+
     Args:
         column: The column the value came from.
         value: The raw value.
 
     Returns:
-        ``<masked: N chars>`` for personal columns; otherwise the value, scrubbed and cut to
-        40 characters, in quotes.
+        ``<masked: N chars>`` for personal columns; the value, scrubbed, cut to 40 characters
+        and quoted when safe; otherwise ``<masked: N chars: letters, spaces>``.
     """
     if value is None:
         return "<missing>"
     text = str(value)
     if column in PERSONAL_COLUMNS:
         return f"<masked: {len(text)} chars>"
+    if not _is_safe(column, text):
+        return f"<masked: {len(text)} chars: {_kinds(text)}>"
     text = scrub(text.encode("utf-8", "replace").decode("utf-8"))
     if len(text) > _MAX_SHOWN:
         text = text[: _MAX_SHOWN - 1] + "…"
     return repr(text)
+
+
+_SAFE_SHAPES = {
+    "incident_id": re.compile(r"(?=.*\d)[\w./:#-]{1,60}"),
+    "reported_at": re.compile(r"[\dTZ:./+, -]{1,40}"),
+    "label": re.compile(r"[+-]?[\d.]{1,6}|true|false|yes|no|y|n", re.IGNORECASE),
+}
+"""Columns whose values may be shown, when they have the column's shape."""
+
+
+def _is_safe(column: str, text: str) -> bool:
+    import difflib
+
+    from stalkflag.schema import CATEGORIES, RELATIONSHIPS
+
+    stripped = text.strip()
+    if column in _SAFE_SHAPES:
+        return _SAFE_SHAPES[column].fullmatch(stripped) is not None
+    known = {"recorded_category": CATEGORIES, "relationship": RELATIONSHIPS}.get(column)
+    if known is None:
+        return False
+    key = re.sub(r"[\s\-/]+", "_", stripped.lower())
+    return bool(difflib.get_close_matches(key, known, n=1, cutoff=0.75))
+
+
+def _kinds(text: str) -> str:
+    kinds = {
+        "letters": any(c.isalpha() for c in text),
+        "digits": any(c.isdigit() for c in text),
+        "spaces": any(c.isspace() for c in text),
+        "punctuation": any(not (c.isalnum() or c.isspace()) for c in text),
+    }
+    return ", ".join(k for k, present in kinds.items() if present) or "empty"

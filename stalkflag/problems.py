@@ -17,6 +17,7 @@ CODES: dict[str, str] = {
     "E106": "bytes that are not UTF-8",
     "E107": "wrong number of fields",
     "E108": "label is not 0 or 1",
+    "E109": "implausible date",
     # Row warnings: the row is kept and the value treated as missing (or as "unknown").
     "W201": "unusable date of birth",
     "W202": "unknown relationship",

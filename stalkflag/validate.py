@@ -38,6 +38,9 @@ from stalkflag.schema import (
 __all__ = ["ValidationReport", "validate_export", "validate_frame"]
 
 _FUTURE_TOLERANCE = timedelta(days=1)
+_EARLIEST = pd.Timestamp("1901-01-01")
+"""Dates before this are not plausible report dates or dates of birth (1900-01-01, and
+Excel's 1899-12-30/31, often stand for a missing date)."""
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _SLASH_DATE = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
 _LABELS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
@@ -129,13 +132,20 @@ def validate_export(
         "is empty; every incident needs the date it was reported",
     )
     unparsed = text.notna() & reported.isna()
+    year = _iso_year(text.where(unparsed))  # ISO dates pandas cannot hold (1066, 9999)
+    early = (year < _EARLIEST.year) | (reported < _EARLIEST)
+    future = (year > now_ts.year) | (reported > now_ts + _FUTURE_TOLERANCE)
+    unparsed &= ~(early | future)
     report(unparsed, "reported_at", "E103", (_date_reason(v) for v in text[unparsed]))
     report(
-        reported > now_ts + _FUTURE_TOLERANCE,
+        early,
         "reported_at",
-        "E104",
-        f"is in the future (after {now_ts:%Y-%m-%d})",
+        "E109",
+        f"is before {_EARLIEST:%Y}: not a plausible report date (1900-01-01 often stands for "
+        "a missing date); give the date the incident was reported",
     )
+    report(future, "reported_at", "E104", f"is in the future (after {now_ts:%Y-%m-%d})")
+    reported = reported.where(~early)
     typed["reported_at"] = reported
 
     typed["recorded_category"] = _check_categories(frame, report, category_map or {})
@@ -194,6 +204,14 @@ def _bad_byte_reason(position: float) -> str:
 def _date_reason(value: str) -> str:
     hint = " (it looks like DD/MM/YYYY)" if _SLASH_DATE.match(value) else ""
     return f"is not an ISO 8601 date or datetime{hint}; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+
+
+def _iso_year(text: pd.Series) -> pd.Series:
+    """The year of text that starts like an ISO date (``YYYY-MM-DD``), else NaN."""
+    return pd.to_numeric(
+        text.astype(object).str.extract(r"^(\d{4})-\d{1,2}-\d{1,2}", expand=False),
+        errors="coerce",
+    )
 
 
 def _parse_datetimes(text: pd.Series) -> pd.Series:
@@ -279,17 +297,27 @@ def _check_dob(frame, column, reported, now_ts, report) -> pd.Series:
     text = _stripped(frame[column])
     dob = _parse_datetimes(text).dt.normalize()
     unparsed = text.notna() & dob.isna()
+    year = _iso_year(text.where(unparsed))
+    early = (year < _EARLIEST.year) | (dob < _EARLIEST)
+    late = (year > now_ts.year) | (dob.notna() & (dob > now_ts))
+    after = ~early & (late | (dob.notna() & reported.notna() & (dob > reported)))
     report(
-        unparsed,
+        unparsed & ~early & ~late,
         column,
         "W201",
         "is not a date (YYYY-MM-DD); kept the row, date treated as missing",
     )
-    after = dob.notna() & ((dob > now_ts) | (reported.notna() & (dob > reported)))
+    report(
+        early,
+        column,
+        "W201",
+        f"is before {_EARLIEST:%Y}, not a plausible date of birth; kept the row, date treated "
+        "as missing",
+    )
     report(
         after, column, "W201", "is after the incident date; kept the row, date treated as missing"
     )
-    return dob.where(~after)
+    return dob.where(~(after | early))
 
 
 def _check_relationship(frame, report) -> pd.Series:
@@ -336,10 +364,14 @@ def _split(
             accepted[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
     contract = [c.name for c in COLUMNS]
     extras = [c for c in frame.columns if c not in contract]
-    accepted = accepted[contract]
-    for name in extras:
-        accepted[name] = frame[name]
-    accepted["source_row"] = rows
+    accepted = pd.concat(
+        [
+            accepted[contract],
+            frame[extras],
+            pd.DataFrame({"source_row": rows}, index=frame.index),
+        ],
+        axis=1,
+    )
     accepted = accepted[~bad].reset_index(drop=True)
     CONTRACT_SCHEMA.validate(accepted)
 

@@ -125,9 +125,9 @@ def test_link_uses_accepted_rows_and_says_so(synth_csv, broken_csv, tmp_path):
     mixed.write_bytes(synth_csv.read_bytes() + broken_rows)
     out = tmp_path / "linked"
     result = run("link", str(mixed), "--out", str(out))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # rows were rejected: validate's exit code
     assert "12 of 3,017 rows failed validation and are left out" in result.stderr
-    assert "Linking only the 3,005 accepted rows" in result.stderr
+    assert "only the 3,005 accepted rows are linked" in result.stderr
     assert "Traceback" not in result.stderr
     links = pd.read_csv(out / "links.csv")
     assert len(links) == 3005

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -127,3 +129,65 @@ def test_category_map_is_checked(tmp_path):
     broken.write_text("a: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         read_category_map(broken)
+
+
+def test_formulas_escaped_in_text_columns_only():
+    from stalkflag.io import escape_formulas
+
+    frame = pd.DataFrame(
+        {
+            "text": ["=1+2", "+cmd", "-0.5", "@SUM(A1)", "-x", "plain", None, "\tx"],
+            "number": [-0.5, 1.0, -2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+        }
+    )
+    escaped = escape_formulas(frame)
+    assert escaped["text"].tolist() == [
+        "'=1+2", "'+cmd", "-0.5", "'@SUM(A1)", "'-x", "plain", None, "'\tx",
+    ]  # fmt: skip
+    assert escaped["number"].tolist() == frame["number"].tolist()
+    assert frame["text"].iat[0] == "=1+2"  # the input is not changed
+
+
+def test_outputs_are_written_all_or_none(tmp_path):
+    from stalkflag.errors import OutputError
+    from stalkflag.io import write_outputs
+
+    frame = pd.DataFrame({"a": ["x"]})
+    (tmp_path / "old.csv").write_text("old")
+    (tmp_path / "blocked.csv").mkdir()
+    with pytest.raises(OutputError, match="is a folder") as info:
+        write_outputs({tmp_path / "old.csv": frame, tmp_path / "blocked.csv": frame})
+    assert info.value.exit_code == 3
+    assert (tmp_path / "old.csv").read_text() == "old"  # not replaced: one output failed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked.csv", "old.csv"]
+    written = write_outputs({tmp_path / "old.csv": frame, tmp_path / "new.json": "{}"})
+    assert [p.name for p in written] == ["old.csv", "new.json"]
+    assert (tmp_path / "old.csv").read_text() == "a\nx\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_is_an_output_error():
+    from stalkflag.errors import OutputError
+
+    with pytest.raises(OutputError, match="the disk is full"):
+        write_frame(pd.DataFrame({"a": ["x" * 10_000]}), "/dev/full")
+
+
+def test_utf16_with_a_bom_is_read_and_without_one_refused(tmp_path):
+    text = HEADER + "A1,2024-01-01,harassment,notes\n"
+    raw = read_export(_write(tmp_path, text.encode("utf-16")))
+    assert raw.frame["incident_id"].tolist() == ["A1"]
+    with pytest.raises(UnusableInputError, match="UTF-16 text without a byte-order mark"):
+        read_export(_write(tmp_path, text.encode("utf-16-le"), "b.csv"))
+
+
+def test_an_unclosed_quote_says_where_it_opens(tmp_path):
+    text = (
+        HEADER
+        + 'A1,2024-01-01,harassment,"never closed\nA2,2024-01-02,other,x\nA3,2024-01-03,other,y\n'
+    )
+    raw = read_export(_write(tmp_path, text.encode()))
+    assert raw.rows == [] and list(raw.malformed_records) == [2]
+    (problem,) = raw.malformed
+    assert "a quote opened on line 2 is never closed" in problem.reason
+    assert "2 line(s) after it (to line 4)" in problem.reason

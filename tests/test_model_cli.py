@@ -98,7 +98,7 @@ def test_score_sets_bad_rows_aside_and_scores_the_rest(trained_store, broken_csv
     assert trained.returncode == 0
     out = tmp_path / "out"
     result = run("score", str(broken_csv), "--out", str(out), store=store, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 1, result.stderr[-3000:]  # rows were rejected
     assert "Traceback" not in result.stderr
     report = validate_export(read_export(broken_csv))
     rejects = pd.read_csv(out / "rejects.csv", dtype=str, encoding_errors="surrogateescape")

@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import time
+import warnings
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -22,9 +23,17 @@ from stalkflag import __version__, api
 from stalkflag.api import CHAMPION_URI, CLUSTER_THRESHOLD, EVIDENCE, LINKAGE_EVIDENCE
 from stalkflag.errors import ConfigError, StalkflagError
 
+EXIT_CODES = (
+    "Exit codes (validate, link, score): 0 every row accepted and every output written; "
+    "1 some rows rejected (written with their reasons to the rejects file; the accepted rows "
+    "are processed, and when none is accepted nothing else is written); 2 the input, an option "
+    "or the model cannot be used (nothing written); 3 an output cannot be written (a read-only "
+    "folder, a full disk; no partial file is left)."
+)
+
 app = typer.Typer(
     name="stalkflag",
-    help="Find stalking recorded as something else in police incident logs.",
+    help="Find stalking recorded as something else in police incident logs.\n\n" + EXIT_CODES,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -59,6 +68,8 @@ def _root(
     ] = False,
 ) -> None:
     """Find stalking recorded as something else in police incident logs."""
+    if not verbose:  # library warnings (pandas, Splink) are for developers, not for users
+        warnings.simplefilter("ignore")
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
@@ -141,20 +152,27 @@ def validate(
     """Check an export against the contract; list every problem; set bad rows aside.
 
     Exit code 0: every row good. 1: some rows rejected (written to the rejects file).
-    2: the file cannot be used at all.
+    2: the file cannot be used at all. 3: an output cannot be written. CSV outputs escape text
+    that a spreadsheet would run as a formula (a leading ').
     """
+    from stalkflag.io import write_outputs
+
     report = _validated(input_path, category_map, quiet=False, show=show)
+    outputs: dict[Path, pd.DataFrame] = {}
+    path = rejects or Path(f"{input_path.stem}.rejects.csv")
     if len(report.rejected):
-        path = rejects or Path(f"{input_path.stem}.rejects.csv")
-        from stalkflag.io import write_frame
-
-        write_frame(report.rejected, path)
+        outputs[path] = report.rejected
+    if accepted_out and len(report.accepted):
+        outputs[accepted_out] = report.accepted.drop(columns=["source_row"])
+    write_outputs(outputs)
+    if not len(report.accepted):
+        err.print("No row passed validation.")
+    if len(report.rejected):
         err.print(f"Rejected rows with their reasons: {path}")
-    if accepted_out:
-        from stalkflag.io import write_frame
-
-        write_frame(report.accepted.drop(columns=["source_row"]), accepted_out)
+    if accepted_out and len(report.accepted):
         out.print(f"Accepted rows: {accepted_out}")
+    elif accepted_out:
+        err.print(f"No row passed validation, so {accepted_out} was not written.")
     raise typer.Exit(report.exit_code)
 
 
@@ -199,11 +217,13 @@ def link(
 
     Writes OUT/links.{csv,parquet} (incident_id, victim_person_id, suspect_person_id, pair_id,
     link_confidence, suspect_link_method), OUT/people.* and OUT/linkage_model.json. Rows that
-    fail validation are left out, said so, and written to OUT/rejects.csv.
+    fail validation are left out, said so, and written to OUT/rejects.csv. Exit code 0: every
+    row linked; 1: some rows rejected; 2: unusable input or option; 3: an output cannot be
+    written (all outputs or none are written).
     """
     import json
 
-    from stalkflag.io import write_frame
+    from stalkflag.io import write_outputs
     from stalkflag.linkage import check_evidence
 
     if evidence and linkage_model is not None:
@@ -219,7 +239,7 @@ def link(
     if output_format not in {"csv", "parquet"}:
         raise ConfigError(f"--format must be csv or parquet, not {output_format!r}.")
     model = None if linkage_model is None else api.read_linkage_model(linkage_model)
-    report = _accepted_into(out_dir, input_path, category_map, "Linking")
+    report = _accepted_for(out_dir, input_path, category_map, "linked")
     start = time.perf_counter()
     with err.status("linking people (Splink)") if err.is_terminal else nullcontext():
         result = api.link(
@@ -230,10 +250,13 @@ def link(
             memory_limit=memory_limit,
             evidence=None if model is not None else chosen,
         )
-    write_frame(result.incidents, out_dir / f"links.{output_format}")
-    write_frame(result.people, out_dir / f"people.{output_format}")
-    (out_dir / "linkage_model.json").write_text(
-        json.dumps(result.model, indent=2), encoding="utf-8"
+    write_outputs(
+        {
+            out_dir / f"links.{output_format}": result.incidents,
+            out_dir / f"people.{output_format}": result.people,
+            out_dir / "linkage_model.json": json.dumps(result.model, indent=2),
+        }
+        | _rejects(out_dir, report)
     )
     methods = result.incidents["suspect_link_method"].value_counts()
     out.print(
@@ -243,6 +266,7 @@ def link(
         + ", ".join(f"{k} {v:,}" for k, v in methods.items())
         + f". Output: {out_dir}"
     )
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()
@@ -378,15 +402,19 @@ def score(
     category_map: CategoryMap = None,
 ) -> None:
     """Score an export: OUT/incidents.csv with incident_id, pair_id, score, decision (flag,
-    review, clear), flagged (stalking recorded as something else) and reasons."""
-    from stalkflag.io import write_frame
+    review, clear), flagged (stalking recorded as something else) and reasons.
+
+    Rows that fail validation go to OUT/rejects.csv. Exit code 0: every row scored; 1: some
+    rows rejected; 2: unusable input, option or model; 3: an output cannot be written.
+    """
+    from stalkflag.io import write_outputs
 
     chain = api.load_model(model, tracking_uri=tracking_uri)
-    report = _accepted_into(out_dir, input_path, category_map, "Scoring")
+    report = _accepted_for(out_dir, input_path, category_map, "scored")
     start = time.perf_counter()
     with err.status("linking and scoring") if err.is_terminal else nullcontext():
         scores = api.score(report.accepted, chain)
-    write_frame(scores, out_dir / "incidents.csv")
+    write_outputs({out_dir / "incidents.csv": scores} | _rejects(out_dir, report))
     decisions = scores["decision"].value_counts()
     flagged_pairs = scores.loc[scores["flagged"], "pair_id"].nunique()
     out.print(
@@ -404,6 +432,7 @@ def score(
             "limits), so expect lower recall than measured: read the review band, and re-place "
             "the thresholds on this force's audited cases."
         )
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()
@@ -543,22 +572,47 @@ LONG_NOTES_WARNING = 0.05
 """Warn when more than this share of scored notes is longer than 99% of the training notes."""
 
 
-def _accepted_into(out_dir: Path, input_path: Path, category_map: Path | None, doing: str):
-    """Validate quietly for a command that writes into ``out_dir``: rejected rows go to
-    ``OUT/rejects.csv`` and the user is told that only the accepted rows are used."""
-    from stalkflag.io import write_frame
+def _accepted_for(out_dir: Path, input_path: Path, category_map: Path | None, done: str):
+    """Validate quietly for a command that writes into ``out_dir``, and check that it can.
 
-    report = _validated(input_path, category_map, quiet=True, show=0)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if len(report.rejected):
-        write_frame(report.rejected, out_dir / "rejects.csv")
+    The user is told how many rows are left out. When no row passed validation, the rejects
+    go to ``OUT/rejects.csv``, nothing else is written, and the command ends with validate's
+    exit code (1).
+    """
+    from stalkflag.io import check_output_folder, write_outputs
+
+    report = _validated(input_path, category_map, quiet=True, show=0, tell=False)
+    check_output_folder(out_dir)
+    rejects = out_dir / "rejects.csv"
+    if not len(report.accepted):
+        write_outputs(_rejects(out_dir, report))
         err.print(
-            f"{doing} only the {len(report.accepted):,} accepted rows; rejects: {out_dir / 'rejects.csv'}"
+            f"No row passed validation ({report.n_records:,} rows read), so nothing was {done}; "
+            f"the rejected rows and their reasons are in {rejects} (run `stalkflag validate` "
+            "for details).",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(report.exit_code)
+    if len(report.rejected):
+        err.print(
+            f"{len(report.rejected):,} of {report.n_records:,} rows failed validation and are "
+            f"left out (run `stalkflag validate` for details); only the {len(report.accepted):,} "
+            f"accepted rows are {done}; the rejected rows and their reasons will be in {rejects}.",
+            markup=False,
+            highlight=False,
         )
     return report
 
 
-def _validated(input_path: Path, category_map: Path | None, *, quiet: bool, show: int):
+def _rejects(out_dir: Path, report) -> dict[Path, pd.DataFrame]:
+    """``OUT/rejects.csv`` when rows were rejected, to write with a command's outputs."""
+    return {out_dir / "rejects.csv": report.rejected} if len(report.rejected) else {}
+
+
+def _validated(
+    input_path: Path, category_map: Path | None, *, quiet: bool, show: int, tell: bool = True
+):
     from stalkflag.io import read_category_map, read_export
     from stalkflag.validate import validate_export
 
@@ -568,8 +622,9 @@ def _validated(input_path: Path, category_map: Path | None, *, quiet: bool, show
         raw = read_export(input_path)
         report = validate_export(raw, category_map=mapping)
     elapsed = time.perf_counter() - start
+    _say_extra_columns(raw)
     if quiet:
-        if len(report.rejected):
+        if len(report.rejected) and tell:
             err.print(
                 f"[yellow]{len(report.rejected):,} of {report.n_records:,} rows failed validation and are left out; run `stalkflag validate` for details.[/]"
             )
@@ -590,6 +645,24 @@ def _validated(input_path: Path, category_map: Path | None, *, quiet: bool, show
         f"{len(report.rejected):,} rejected, {len(report.warnings):,} warnings ({elapsed:.1f}s)."
     )
     return report
+
+
+def _say_extra_columns(raw) -> None:
+    """One line for columns the contract does not have (kept as they are): how many, and the
+    first few names when they look like column names."""
+    from stalkflag.schema import COLUMNS
+
+    known = {c.name for c in COLUMNS}
+    extras = [str(c) for c in raw.frame.columns if c not in known]
+    if not extras:
+        return
+    names = [c for c in extras[:3] if re.fullmatch(r"[a-z0-9_]{1,40}", c)]
+    shown = f" ({', '.join(names)}{', ...' if len(extras) > len(names) else ''})" if names else ""
+    err.print(
+        f"{len(extras):,} column(s) not in the contract{shown} are kept as they are.",
+        markup=False,
+        highlight=False,
+    )
 
 
 def _table(title: str, frame: pd.DataFrame) -> Table:

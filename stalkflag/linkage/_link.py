@@ -147,7 +147,7 @@ def link_incidents(
         evidence=evidence,
     )
     phases.done("splink")
-    mentions = mentions.merge(run.clusters, on="unique_id", how="left")
+    mentions = mentions.merge(_apart(run.clusters), on="unique_id", how="left")
     mentions["person_id"] = "PER-" + mentions["cluster_id"].astype("int64").astype(str)
     by_rule = run.edges["stage"] == RULE_STAGE if "stage" in run.edges else False
     splink_confidence = _mention_confidence(mentions, run.edges[~by_rule])
@@ -192,6 +192,34 @@ def link_incidents(
     people = _people(links, mentions, incidents)
     phases.done("pairs and people")
     return LinkResult(links, people, mentions, run.edges, run.model)
+
+
+def _apart(clusters: pd.DataFrame) -> pd.DataFrame:
+    """Clusters in which no incident's suspect is its own victim.
+
+    Splink never pairs the two mentions of one incident, but they can still meet in one
+    person through others (the victim's name typed again as the suspect's, a row repeated
+    with the parties swapped). An incident's suspect is then set apart as a person of their
+    own (a new cluster id), so that no pair is ``PER-n>PER-n``; the suspect mention's
+    confidence, computed against its new lone person, is low, which says the link is doubtful.
+    """
+    cluster = clusters.set_index("unique_id")["cluster_id"]
+    uids = clusters["unique_id"].to_numpy()
+    suspects = uids[uids % 2 == 1]
+    victim_cluster = cluster.reindex(suspects - 1).to_numpy()
+    clash = suspects[victim_cluster == cluster.reindex(suspects).to_numpy()]
+    if not len(clash):
+        return clusters
+    logger.warning(
+        "%d incident(s) name one person as both victim and suspect; each such suspect is "
+        "kept apart as a person of their own",
+        len(clash),
+    )
+    fresh = pd.Series(np.arange(len(clash)) + int(uids.max()) + 1, index=clash)
+    out = clusters.copy()
+    moved = out["unique_id"].isin(clash)
+    out.loc[moved, "cluster_id"] = fresh.reindex(out.loc[moved, "unique_id"]).to_numpy()
+    return out
 
 
 def _run_splink_clearly(mentions: pd.DataFrame, **kwargs: Any):

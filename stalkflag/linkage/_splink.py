@@ -169,18 +169,55 @@ def _pass(
             [block_on("force_person_id"), block_on("first_canon", "surname", "dob")], recall=0.8
         )
         linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=seed)
-        for rule in TRAINING_BLOCKS:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True
-            )
+        _train_m(linker, stage)
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     comparisons = linker._settings_obj.comparisons
     columns = _EDGE_COLUMNS + [f"gamma_{c.output_column_name}" for c in comparisons]
     for c in comparisons:
         columns += c._match_weight_columns_to_sum
     edges = _fetch(handle, predictions.physical_name, columns)
+    edges = edges[~_same_incident(edges)].reset_index(drop=True)
     logger.info("%s pass: %d scored pairs in %.1fs", stage, len(edges), time.perf_counter() - t)
     return json.loads(json.dumps(linker.misc.save_model_to_json(out_path=None))), edges
+
+
+def _train_m(linker: Linker, stage: str) -> None:
+    """Estimate m by expectation maximisation, one session per training block.
+
+    A session whose estimate for some level degenerates to 0 (the pairs at that level are all
+    judged non-matches, as when a few rows repeat one another) makes Splink refuse the value.
+    Such a session is set aside, with a warning: the comparisons it would have trained keep
+    the estimates of the other sessions, or Splink's defaults. When every session fails, the
+    export gives training nothing to learn from (``EMTrainingException``, a user's error).
+    """
+    from splink.internals.exceptions import EMTrainingException  # not exported publicly
+
+    failed = []
+    for rule in TRAINING_BLOCKS:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        except ValueError as exc:
+            if "below the minimum allowed" not in str(exc):
+                raise
+            failed.append(rule)
+    if failed:
+        logger.warning(
+            "%s model: %d of %d training sessions gave a degenerate estimate (a probability "
+            "of 0) and were set aside; their comparisons keep the other sessions' estimates",
+            stage,
+            len(failed),
+            len(TRAINING_BLOCKS),
+        )
+    if len(failed) == len(TRAINING_BLOCKS):
+        raise EMTrainingException(f"every training session of the {stage} model degenerated")
+
+
+def _same_incident(edges: pd.DataFrame) -> np.ndarray:
+    """Pairs of the two mentions of one incident (its victim and its suspect: ``unique_id``
+    ``2i`` and ``2i + 1``), which are never one person."""
+    return (edges["unique_id_l"].to_numpy() // 2) == (edges["unique_id_r"].to_numpy() // 2)
 
 
 def _components(uids: np.ndarray, edges: pd.DataFrame, threshold: float) -> np.ndarray:
@@ -205,6 +242,7 @@ def _with_id_rule(mentions: pd.DataFrame, edges: pd.DataFrame, threshold: float)
     edges = edges if "stage" in edges else edges.assign(stage="people")
     person = _components(mentions["unique_id"].to_numpy(), edges, threshold)
     rule = id_rule_edges(mentions, person)
+    rule = rule[~_same_incident(rule)] if len(rule) else rule
     if rule.empty:
         return edges
     return pd.concat([edges, rule], ignore_index=True)

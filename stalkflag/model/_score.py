@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +22,10 @@ logger = logging.getLogger(__name__)
 def score_incidents(
     chain: ScoringChain, incidents: pd.DataFrame, *, explain: bool = True
 ) -> pd.DataFrame:
-    """Score validated incidents (see :meth:`ScoringChain.score` for the columns)."""
+    """Score validated incidents (see :meth:`ScoringChain.score` for the columns); none gives
+    an empty frame with those columns."""
+    if not len(incidents):
+        return chain.score_columns_empty()
     prepared, _ = prepare(
         incidents, linkage_model=chain.linkage_model, linkage_threshold=chain.linkage_threshold
     )
@@ -38,14 +42,21 @@ def score_frame(chain: ScoringChain, frame: pd.DataFrame) -> tuple[pd.DataFrame,
 
 def load_chain(model: str = CHAMPION_URI, *, tracking_uri: str | None = None) -> ScoringChain:
     """A fitted chain from a folder (``ScoringChain.save``) or an MLflow model URI such as
-    ``models:/stalkflag@champion`` or ``runs:/<run id>/model``."""
+    ``models:/stalkflag@champion`` or ``runs:/<run id>/model``.
+
+    Loading writes nothing into the store: MLflow copies the model into a temporary folder
+    (where it adds its ``registered_model_meta`` note), so a read-only store serves.
+    """
     path = Path(model)
     if path.exists():
         chain_dir = path / "artifacts" / "chain" if (path / "MLmodel").exists() else path
-        return ScoringChain.load(chain_dir)
-    if ":/" not in model:
+        return _load_folder(chain_dir, model)
+    scheme = model.split(":", 1)[0] if ":" in model else ""
+    if scheme not in _SCHEMES:
         raise ConfigError(
-            f"model {model} is neither a folder nor an MLflow model URI.", code="C043"
+            f"model {model} is neither a folder nor an MLflow model URI "
+            f"({' or '.join(_SCHEMES_SHOWN)}).",
+            code="C043",
         )
     import mlflow
     from mlflow.exceptions import MlflowException
@@ -53,12 +64,41 @@ def load_chain(model: str = CHAMPION_URI, *, tracking_uri: str | None = None) ->
     from stalkflag.model._tracking import use_tracking
 
     uri = use_tracking(tracking_uri)
+    with tempfile.TemporaryDirectory(prefix="stalkflag-model-") as folder:
+        try:
+            local = mlflow.artifacts.download_artifacts(artifact_uri=model, dst_path=folder)
+        except MlflowException as exc:
+            raise ConfigError(
+                f"cannot load {model} from the MLflow store at {uri} ({exc.error_code}); "
+                "train one first (stalkflag train --config pipelines/train.yaml) or name another with --model.",
+                code="C044",
+            ) from None
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot load {model} from the MLflow store at {uri} "
+                f"({exc.strerror or type(exc).__name__}).",
+                code="C044",
+            ) from None
+        return _load_folder(Path(local) / "artifacts" / "chain", model)
+
+
+_SCHEMES = ("models", "runs")
+_SCHEMES_SHOWN = ("models:/NAME@ALIAS", "models:/NAME/VERSION", "runs:/RUN_ID/model")
+
+
+def _load_folder(folder: Path, model: str) -> ScoringChain:
+    """``ScoringChain.load``, with a damaged or foreign folder said in one sentence."""
+    import zipfile
+
+    if not folder.is_dir():
+        raise ConfigError(f"model {model} is not a folder holding a stalkflag model.", code="C040")
     try:
-        local = mlflow.artifacts.download_artifacts(artifact_uri=model)
-    except MlflowException as exc:
+        return ScoringChain.load(folder)
+    except ConfigError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
         raise ConfigError(
-            f"cannot load {model} from the MLflow store at {uri} ({exc.error_code}); "
-            "train one first (stalkflag train --config pipelines/train.yaml) or name another with --model.",
-            code="C044",
+            f"model {model} cannot be read ({type(exc).__name__}): it is damaged or not a "
+            "stalkflag model; save or download it again.",
+            code="C040",
         ) from None
-    return ScoringChain.load(Path(local) / "artifacts" / "chain")
