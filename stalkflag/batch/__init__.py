@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from stalkflag import __version__
+from stalkflag._timing import Stopwatch
 from stalkflag.batch._actions import ACTIONS, COUNTING_RULES_SINCE, flag_type
 from stalkflag.batch._patterns import PATTERN_COLUMNS, SUSPECT_COLUMNS, pattern_table, suspect_table
 from stalkflag.batch._report import report_html
@@ -41,6 +41,8 @@ __all__ = [
     "SUSPECT_COLUMNS",
     "BatchResult",
     "fingerprint",
+    "model_identity",
+    "outputs",
     "score_batch",
     "write_batch",
 ]
@@ -108,15 +110,9 @@ def score_batch(
         on_stage: Called with a short description as each stage starts.
     """
     stage = on_stage or (lambda s: logger.info("%s", s))
-    timings = dict(timings or {})
+    watch = Stopwatch(timings)
+    done, timings = watch.done, watch.timings
     model = {"uri": "(in memory)", "version": "unregistered"} | dict(model or {})
-    clock = time.perf_counter()
-
-    def done(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 2)
-        clock = now
 
     stage(f"linking {len(incidents):,} incidents and reading their notes")
     prepared, _ = prepare(
@@ -180,24 +176,69 @@ def score_batch(
     return BatchResult(out[list(INCIDENT_COLUMNS)], patterns, suspects, manifest, report)
 
 
-def write_batch(result: BatchResult, out_dir: str | Path, *, format: str = "csv") -> list[Path]:
-    """Write ``incidents``, ``patterns`` and ``suspects`` (``.csv`` or ``.parquet``),
-    ``report.html`` and ``manifest.json`` (last, listing the others) into ``out_dir``."""
-    from stalkflag.io import write_frame
-
+def outputs(
+    result: BatchResult,
+    out_dir: str | Path,
+    *,
+    format: str = "csv",
+    extra: dict[Path, pd.DataFrame] | None = None,
+) -> dict[Path, pd.DataFrame | str]:
+    """What :func:`write_batch` writes, by path: ``incidents``, ``patterns`` and ``suspects``
+    (``.csv`` or ``.parquet``), ``report.html``, any ``extra`` frames (the rejects) and
+    ``manifest.json`` listing them all."""
     if format not in {"csv", "parquet"}:
         raise ValueError(f"format must be csv or parquet, not {format!r}")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = [
-        write_frame(result.incidents, out_dir / f"incidents.{format}"),
-        write_frame(result.patterns, out_dir / f"patterns.{format}"),
-        write_frame(result.suspects, out_dir / f"suspects.{format}"),
-    ]
-    report = out_dir / "report.html"
-    report.write_text(result.report, encoding="utf-8")
-    written.append(report)
-    manifest = dict(result.manifest) | {"outputs": [p.name for p in written]}
-    path = out_dir / "manifest.json"
-    path.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    return [*written, path]
+    files: dict[Path, pd.DataFrame | str] = {
+        out_dir / f"incidents.{format}": result.incidents,
+        out_dir / f"patterns.{format}": result.patterns,
+        out_dir / f"suspects.{format}": result.suspects,
+        out_dir / "report.html": result.report,
+    }
+    files |= dict(extra or {})
+    manifest = dict(result.manifest) | {"outputs": [p.name for p in files]}
+    files[out_dir / "manifest.json"] = json.dumps(manifest, indent=2, default=str)
+    return files
+
+
+def write_batch(
+    result: BatchResult,
+    out_dir: str | Path,
+    *,
+    format: str = "csv",
+    extra: dict[Path, pd.DataFrame] | None = None,
+) -> list[Path]:
+    """Write :func:`outputs` into ``out_dir``, all or none (:func:`stalkflag.io.write_outputs`:
+    a failure leaves no partial file; CSV text is escaped against spreadsheet formulas)."""
+    from stalkflag.io import write_outputs
+
+    files = outputs(result, out_dir, format=format, extra=extra)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    return write_outputs(files)
+
+
+def model_identity(model: str, tracking_uri: str | None = None) -> dict[str, Any]:
+    """``uri`` and ``version`` of a model as :func:`stalkflag.api.load_model` takes it: the
+    registered version behind ``models:/name@alias``, the version of ``models:/name/3``, the run
+    of ``runs:/...``, or ``folder`` for a saved folder. Never fails: an unknown version is
+    ``unknown``."""
+    import re
+
+    if Path(model).exists():
+        return {"uri": str(model), "version": "folder"}
+    version = "unknown"
+    if found := re.fullmatch(r"models:/([^/@]+)/(\d+)", model):
+        version = found.group(2)
+    elif found := re.fullmatch(r"models:/([^/@]+)@(.+)", model):
+        try:
+            import mlflow
+
+            from stalkflag.model._tracking import default_tracking_uri
+
+            client = mlflow.MlflowClient(tracking_uri or default_tracking_uri())
+            version = str(client.get_model_version_by_alias(*found.groups()).version)
+        except Exception:  # the version is for the record; scoring goes on without it
+            logger.warning("could not read the version of %s", model)
+    elif found := re.fullmatch(r"runs:/([0-9a-f]+)/.*", model):
+        version = f"run {found.group(1)}"
+    return {"uri": model, "version": version}

@@ -21,6 +21,7 @@ from stalkflag.batch._actions import (
     recommended_actions,
 )
 from stalkflag.model import Prepared, ScoringChain
+from stalkflag.model._explain import match_span
 from stalkflag.text import BEHAVIOURS, SDASH, behaviour_records
 
 __all__ = ["PATTERN_COLUMNS", "SUSPECT_COLUMNS", "pattern_table", "suspect_table"]
@@ -198,16 +199,7 @@ def _sdash(
                 continue
             items = by_question.setdefault(question, [])
             if len(items) < _EVIDENCE_PER_QUESTION:
-                items.append(
-                    {
-                        "incident_id": str(ids[i]),
-                        "reported_at": str(pd.Timestamp(times[i]).date()),
-                        "behaviour": m.behaviour,
-                        "start": m.start_char,
-                        "end": m.end_char,
-                        "text": m.text,
-                    }
-                )
+                items.append(match_span(ids[i], times[i], m))
     out = []
     for k in range(n_pairs):
         items = []

@@ -98,7 +98,10 @@ def _timeline(rows: pd.DataFrame, prepared: Prepared, labels: dict[str, str]) ->
 
 
 def _pattern(p: pd.Series, rows: pd.DataFrame, prepared: Prepared, labels: dict[str, str]) -> str:
-    kind = p["flag_type"] or "clear"
+    kind = p["flag_type"] or {
+        "flag": "flagged, already recorded as stalking",
+        "review": "review",
+    }.get(p["decision"], "clear")
     cls = "flag" if p["decision"] == "flag" else "review" if p["decision"] == "review" else ""
     sdash = json.loads(p["sdash"])
     answers = "".join(

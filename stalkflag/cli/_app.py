@@ -392,37 +392,64 @@ def train(
 def score(
     input_path: InputPath,
     out_dir: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for incidents.csv and any rejects.")
+        Path, typer.Option("--out", "-o", help="Folder for the outputs (created if needed).")
     ],
     model: Annotated[
         str,
         typer.Option(help="MLflow model URI, or a folder holding a saved model."),
     ] = CHAMPION_URI,
+    output_format: Annotated[
+        str, typer.Option("--format", help="csv or parquet, for the three tables.")
+    ] = "csv",
     tracking_uri: TrackingUri = None,
     category_map: CategoryMap = None,
 ) -> None:
-    """Score an export: OUT/incidents.csv with incident_id, pair_id, score, decision (flag,
-    review, clear), flagged (stalking recorded as something else) and reasons.
+    """Score an export and write, into OUT: incidents (score, decision, flag type, reasons,
+    recommended actions, model version), patterns (one row per suspect->victim pair: behaviours,
+    S-DASH answers with evidence, the counting-rules check, recommended actions), suspects
+    (those with more than one victim), report.html (a page to read) and manifest.json.
 
     Rows that fail validation go to OUT/rejects.csv. Exit code 0: every row scored; 1: some
     rows rejected; 2: unusable input, option or model; 3: an output cannot be written.
     """
-    from stalkflag.io import write_outputs
+    from stalkflag.batch import fingerprint, model_identity, score_batch, write_batch
 
+    if output_format not in {"csv", "parquet"}:
+        raise ConfigError(
+            f"--format must be csv or parquet, not {output_format!r}.", code="C050"
+        )
+    start = time.perf_counter()
     chain = api.load_model(model, tracking_uri=tracking_uri)
     report = _accepted_for(out_dir, input_path, category_map, "scored")
-    start = time.perf_counter()
-    with err.status("linking and scoring") if err.is_terminal else nullcontext():
-        scores = api.score(report.accepted, chain)
-    write_outputs({out_dir / "incidents.csv": scores} | _rejects(out_dir, report))
-    decisions = scores["decision"].value_counts()
-    flagged_pairs = scores.loc[scores["flagged"], "pair_id"].nunique()
+    read_seconds = time.perf_counter() - start
+    with err.status("linking and scoring") if err.is_terminal else nullcontext() as status:
+        result = score_batch(
+            report.accepted,
+            chain,
+            model=model_identity(model, tracking_uri),
+            inputs=[fingerprint(input_path)],
+            rows_read=report.n_records,
+            rows_rejected=len(report.rejected),
+            timings={"load_model_read_and_validate": round(read_seconds, 2)},
+            on_stage=(lambda s: status.update(s)) if status is not None else None,
+        )
+        written = write_batch(
+            result, out_dir, format=output_format, extra=_rejects(out_dir, report)
+        )
+    counts = result.manifest["patterns"]
     out.print(
-        f"Scored {len(scores):,} incidents in {scores['pair_id'].nunique():,} pairs in "
-        f"{time.perf_counter() - start:.1f}s: {int(scores['flagged'].sum()):,} incidents flagged as stalking "
-        f"recorded as something else ({flagged_pairs:,} pairs); decisions: "
-        + ", ".join(f"{k} {v:,}" for k, v in decisions.items())
-        + f". Output: {out_dir / 'incidents.csv'}"
+        f"Scored {len(result.incidents):,} incidents in {counts['total']:,} suspect->victim "
+        f"patterns in {time.perf_counter() - start:.1f}s: {counts['possible_misclassification']:,} "
+        f"patterns flagged as possible stalking recorded as something else, "
+        f"{counts['review']:,} to review, {counts['counting_rules_findings']:,} counting-rules "
+        f"findings, {counts['serial_suspects']:,} suspects with more than one victim.",
+        markup=False,
+        highlight=False,
+    )
+    out.print(
+        f"Outputs in {out_dir}: " + ", ".join(p.name for p in written) + "; open report.html.",
+        markup=False,
+        highlight=False,
     )
     long_share = chain.long_note_share(report.accepted)
     if long_share is not None and long_share > LONG_NOTES_WARNING:

@@ -20,7 +20,7 @@ from stalkflag.model._estimators import NOTE_SCORE
 from stalkflag.model._prepare import Prepared
 from stalkflag.text import ACTS, BEHAVIOURS, SDASH, behaviour_records
 
-__all__ = ["contributions", "explain", "feature_group", "reference_values"]
+__all__ = ["contributions", "explain", "feature_group", "match_span", "reference_values"]
 
 TEXT_MODEL = "wording of the notes (text model)"
 TIMES_SAID = "how many times the notes say acts happened"
@@ -220,18 +220,23 @@ def _spans(
 ) -> list[dict[str, Any]]:
     """The counted rule matches of some behaviours in some incidents, with where they are."""
     return [
-        {
-            "incident_id": str(ids[i]),
-            "reported_at": str(pd.Timestamp(times[i]).date()),
-            "behaviour": m.behaviour,
-            "start": m.start_char,
-            "end": m.end_char,
-            "text": m.text,
-        }
+        match_span(ids[i], times[i], m)
         for i in rows
         for m in prepared.matches[i]
         if m.behaviour in behaviours and m.counts
     ]
+
+
+def match_span(incident_id, reported_at, match) -> dict[str, Any]:
+    """A behaviour match as evidence: its incident, date, behaviour, offsets and text."""
+    return {
+        "incident_id": str(incident_id),
+        "reported_at": str(pd.Timestamp(reported_at).date()),
+        "behaviour": match.behaviour,
+        "start": match.start_char,
+        "end": match.end_char,
+        "text": match.text,
+    }
 
 
 def _describe(group: str, x: pd.Series) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stalkflag._timing import Stopwatch
 from stalkflag.errors import ConfigError, UnusableInputError
 from stalkflag.io import read_export, write_frame
 from stalkflag.model._chain import ScoringChain
@@ -279,14 +279,8 @@ def run_training(
     """Fit and evaluate a scoring chain as the config says (no MLflow; see
     :func:`stalkflag.model.train_and_log`)."""
     stage = on_stage or (lambda s: logger.info("%s", s))
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def done(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 2)
-        clock = now
+    watch = Stopwatch()
+    done, timings = watch.done, watch.timings
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(work_dir or tmp)
