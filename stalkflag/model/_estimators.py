@@ -67,6 +67,9 @@ logger = logging.getLogger(__name__)
 NOTE_SCORE = "note_text_score"
 """The column :class:`NoteTextScores` appends: the text model's probability for the note."""
 
+CHUNK = 20_000
+"""Notes the text model reads at a time when scoring."""
+
 MONOTONE_FEATURES = frozenset(f"n_{b}" for b in ACTS) | {
     "distinct_behaviours",
     "online_and_offline",
@@ -231,8 +234,14 @@ class NoteTextScores(TransformerMixin, BaseEstimator):
         return X.assign(**{NOTE_SCORE: scores})
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X`` with :data:`NOTE_SCORE`, read in chunks of :data:`CHUNK` notes (a note's score
+        depends on no other note, so memory stays flat however long the export)."""
         check_is_fitted(self, "model_")
-        return X.assign(**{NOTE_SCORE: self.model_.predict_proba(self._texts(X))[:, 1]})
+        texts = self._texts(X)
+        scores = np.zeros(len(texts))
+        for lo in range(0, len(texts), CHUNK):
+            scores[lo : lo + CHUNK] = self.model_.predict_proba(texts[lo : lo + CHUNK])[:, 1]
+        return X.assign(**{NOTE_SCORE: scores})
 
     def seen_share(self, X: pd.DataFrame) -> np.ndarray:
         """Per note: the share of its sentences' distinct hashed n-grams the text model saw in
