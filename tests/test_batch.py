@@ -66,9 +66,7 @@ def test_patterns_are_one_row_per_pair_scored_by_their_highest_incident(batch, t
 def test_flag_types_and_actions_follow_the_rules(batch):
     result, _ = batch
     patterns, incidents = result.patterns, result.incidents
-    recorded = patterns["recorded_categories"].map(
-        lambda s: "stalking" in json.loads(s)
-    )
+    recorded = patterns["recorded_categories"].map(lambda s: "stalking" in json.loads(s))
     expected = flag_type(patterns["decision"].to_numpy(), recorded.to_numpy())
     np.testing.assert_array_equal(patterns["flag_type"], expected)
     assert (patterns["flag_type"] == "possible_misclassification").any()

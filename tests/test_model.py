@@ -901,6 +901,14 @@ def test_mlflow_run_has_params_metrics_tags_and_artifacts(trained, logged, tmp_p
     )
     assert metrics["val_pattern_pr_auc"] == pytest.approx(info["value"])
     assert run.data.tags["data.fingerprint"] == trained.dataset.fingerprint
+    # the training export as the run's input: source, digest, schema and size, no row's values
+    (logged_input,) = run.inputs.dataset_inputs
+    dataset = logged_input.dataset
+    assert dataset.digest == trained.dataset.fingerprint[:16]
+    assert json.loads(dataset.profile)["num_rows"] == len(trained.dataset.incidents)
+    assert "notes" in dataset.schema and trained.dataset.incidents["notes"].iloc[0] not in str(
+        dataset
+    )
     assert run.data.tags["stalkflag.version"] == stalkflag.__version__
     from importlib import metadata
 

@@ -415,9 +415,7 @@ def score(
     from stalkflag.batch import fingerprint, model_identity, score_batch, write_batch
 
     if output_format not in {"csv", "parquet"}:
-        raise ConfigError(
-            f"--format must be csv or parquet, not {output_format!r}.", code="C050"
-        )
+        raise ConfigError(f"--format must be csv or parquet, not {output_format!r}.", code="C050")
     start = time.perf_counter()
     chain = api.load_model(model, tracking_uri=tracking_uri)
     report = _accepted_for(out_dir, input_path, category_map, "scored")
