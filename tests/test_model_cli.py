@@ -93,6 +93,34 @@ def test_score_writes_one_row_per_accepted_incident(trained_store, synth_csv, ac
     assert "longer than 99% of the notes the model was trained on" in result.stderr
 
 
+def test_score_writes_every_output_as_parquet_with_its_manifest(
+    trained_store, synth_csv, accepted, tmp_path
+):
+    import json
+
+    store, trained, _, _ = trained_store
+    assert trained.returncode == 0
+    out = tmp_path / "out"
+    result = run("score", str(synth_csv), "--out", str(out), "--format", "parquet",
+                 store=store, cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    names = ["incidents.parquet", "patterns.parquet", "suspects.parquet", "report.html"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["outputs"] == names and all((out / n).exists() for n in names)
+    assert manifest["model"] == manifest["model"] | {"uri": "models:/stalkflag@champion",
+                                                     "version": "1"}  # fmt: skip
+    assert manifest["rows"]["scored"] == len(accepted)
+    patterns = pd.read_parquet(out / "patterns.parquet")
+    incidents = pd.read_parquet(out / "incidents.parquet")
+    assert patterns["incidents"].sum() == len(incidents) == len(accepted)
+    assert set(incidents["model_version"]) == {"1"}
+    assert "open report.html" in result.stdout
+    bad = run("score", str(synth_csv), "--out", str(tmp_path / "x"), "--format", "xlsx",
+              store=store, cwd=tmp_path)  # fmt: skip
+    assert bad.returncode == 2 and "csv or parquet" in bad.stderr
+    assert "Traceback" not in bad.stderr and not (tmp_path / "x").exists()
+
+
 def test_score_sets_bad_rows_aside_and_scores_the_rest(trained_store, broken_csv, tmp_path):
     store, trained, _, _ = trained_store
     assert trained.returncode == 0
