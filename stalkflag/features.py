@@ -24,7 +24,7 @@ import pandas as pd
 from stalkflag.schema import CATEGORIES, RELATIONSHIPS
 from stalkflag.text import ACTS, BEHAVIOURS, OFFLINE, ONLINE
 
-__all__ = ["STOP_SIGNS", "behaviour_matrix", "pattern_features"]
+__all__ = ["STOP_SIGNS", "behaviour_frame", "behaviour_matrix", "behaviour_row", "pattern_features"]
 
 STOP_SIGNS: tuple[str, ...] = ("breach", "prior_reports")
 """Behaviours that show the suspect had been told to stop (a breach of an order or warning,
@@ -32,21 +32,30 @@ previous reports, warnings or orders): acts after them are persistence (S-DASH Q
 counting rules' "course of conduct")."""
 
 
-def behaviour_matrix(docs) -> pd.DataFrame:
-    """Per note (rows in the order of ``docs``) and behaviour: how many times the note says it
-    happened (the largest count of its counted matches; 0 when none counts)."""
-    index = {name: k for k, name in enumerate(BEHAVIOURS)}
-    rows = []
-    for doc in docs:
-        row = [0] * len(BEHAVIOURS)
-        for match in doc._.behaviours:
-            if match.counts:
-                k = index[match.behaviour]
-                row[k] = max(row[k], match.count)
-        rows.append(row)
+_INDEX = {name: k for k, name in enumerate(BEHAVIOURS)}
+
+
+def behaviour_row(matches) -> list[int]:
+    """One note's row of :func:`behaviour_matrix`, from its behaviour matches."""
+    row = [0] * len(BEHAVIOURS)
+    for match in matches:
+        if match.counts:
+            k = _INDEX[match.behaviour]
+            row[k] = max(row[k], match.count)
+    return row
+
+
+def behaviour_frame(rows: list[list[int]]) -> pd.DataFrame:
+    """Rows of :func:`behaviour_row` as :func:`behaviour_matrix`'s frame."""
     return pd.DataFrame(
         np.array(rows, dtype="int32").reshape(len(rows), len(BEHAVIOURS)), columns=list(BEHAVIOURS)
     )
+
+
+def behaviour_matrix(docs) -> pd.DataFrame:
+    """Per note (rows in the order of ``docs``) and behaviour: how many times the note says it
+    happened (the largest count of its counted matches; 0 when none counts)."""
+    return behaviour_frame([behaviour_row(doc._.behaviours) for doc in docs])
 
 
 def pattern_features(

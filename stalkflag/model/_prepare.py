@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from stalkflag._defaults import LINKAGE_EVIDENCE
-from stalkflag.features import behaviour_matrix
+from stalkflag.features import behaviour_frame, behaviour_row
 from stalkflag.linkage import CLUSTER_THRESHOLD, link_incidents
-from stalkflag.text import BEHAVIOURS, BehaviourMatch, make_text_pipeline, name_roles, read_notes
+from stalkflag.text import BEHAVIOURS, BehaviourMatch, iter_notes, make_text_pipeline, name_roles
 from stalkflag.text._placeholders import mask_doc, name_lexicon
 from stalkflag.text._sentences import about_people
 
@@ -124,25 +124,31 @@ def prepare(
         evidence=linkage_evidence,
     )
     nlp = nlp or make_text_pipeline()
-    people = [
-        name_roles(v, s)
-        for v, s in zip(incidents["victim_name"], incidents["suspect_name"], strict=True)
-    ]
-    docs = read_notes(nlp, incidents["notes"].fillna("").tolist(), people)
-    matches = [tuple(doc._.behaviours) for doc in docs]
-    # Names to mask come from the name fields of incidents up to each one (in time order), so
-    # a later incident never changes how an earlier note is read.
-    masked = [""] * len(docs)
-    names: set[str] = set()
+    n = len(incidents)
+    notes = incidents["notes"].fillna("").tolist()
     victims = incidents["victim_name"].to_numpy()
     suspects = incidents["suspect_name"].to_numpy()
-    for i in np.argsort(time_order(incidents), kind="stable"):
-        own = name_lexicon(n for n in (victims[i], suspects[i]) if isinstance(n, str))
+    # Notes are read in time order, one at a time, keeping only their matches, counts and
+    # masked text (never every tokenised note at once). Names to mask come from the name
+    # fields of incidents up to each one, so a later incident never changes how an earlier
+    # note is read.
+    order = np.argsort(time_order(incidents), kind="stable")
+    matches: list[tuple[BehaviourMatch, ...]] = [()] * n
+    rows: list[list[int]] = [[]] * n
+    masked = [""] * n
+    names: set[str] = set()
+    docs = iter_notes(
+        nlp, (notes[i] for i in order), (name_roles(victims[i], suspects[i]) for i in order)
+    )
+    for i, doc in zip(order, docs, strict=True):
+        matches[i] = tuple(doc._.behaviours)
+        rows[i] = behaviour_row(matches[i])
+        own = name_lexicon(v for v in (victims[i], suspects[i]) if isinstance(v, str))
         names |= own
-        masked[i] = mask_doc(docs[i], names, own)
-    logger.info("read %d notes", len(docs))
+        masked[i] = mask_doc(doc, names, own)
+    logger.info("read %d notes", n)
     prepared = Prepared(
-        incidents, result.incidents.reset_index(drop=True), matches, behaviour_matrix(docs), masked
+        incidents, result.incidents.reset_index(drop=True), matches, behaviour_frame(rows), masked
     )
     return prepared, result.model
 

@@ -22,6 +22,7 @@ from stalkflag.text._behaviours import (
 from stalkflag.text._pipeline import (
     TEXT_PIPELINE,
     BehaviourMatch,
+    iter_notes,
     make_text_pipeline,
     name_roles,
     read_notes,
@@ -39,6 +40,7 @@ __all__ = [
     "Behaviour",
     "BehaviourMatch",
     "behaviour_records",
+    "iter_notes",
     "make_text_pipeline",
     "mask_doc",
     "name_lexicon",

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 
 import spacy
@@ -33,6 +34,7 @@ from stalkflag.text._wordlists import word_list
 __all__ = [
     "TEXT_PIPELINE",
     "BehaviourMatch",
+    "iter_notes",
     "make_text_pipeline",
     "name_roles",
     "normalised_text",
@@ -202,17 +204,22 @@ def name_roles(victim_name: str | None, suspect_name: str | None) -> dict[str, s
 def read_notes(nlp: Language, notes, people=None, *, batch_size: int = 256) -> list[Doc]:
     """Notes tokenised and read by ``nlp`` (:func:`make_text_pipeline`); ``people``: for each
     note, :func:`name_roles` of its incident, so that the reader knows who a name is."""
+    return list(iter_notes(nlp, notes, people, batch_size=batch_size))
+
+
+def iter_notes(nlp: Language, notes, people=None, *, batch_size: int = 256) -> Iterator[Doc]:
+    """:func:`read_notes` one note at a time, so that a caller that keeps only what it needs of
+    each note never holds every tokenised note at once."""
     if people is None:
-        return list(nlp.pipe(notes, batch_size=batch_size))
-    docs = []
+        yield from nlp.pipe(notes, batch_size=batch_size)
+        return
     tokenizer = nlp.tokenizer
     assert isinstance(tokenizer, Tokenizer)
     for doc, roles in zip(tokenizer.pipe(notes, batch_size=batch_size), people, strict=True):
         doc._.people = roles
         for _, component in nlp.pipeline:
             doc = component(doc)
-        docs.append(doc)
-    return docs
+        yield doc
 
 
 def make_text_pipeline() -> Language:
