@@ -32,6 +32,7 @@ from stalkflag.batch._actions import ACTIONS, COUNTING_RULES_SINCE, flag_type
 from stalkflag.batch._patterns import PATTERN_COLUMNS, SUSPECT_COLUMNS, pattern_table, suspect_table
 from stalkflag.batch._report import report_html
 from stalkflag.model import ScoringChain, prepare
+from stalkflag.model._score import model_identity
 from stalkflag.text import TEXT_PIPELINE
 
 __all__ = [
@@ -172,7 +173,6 @@ def score_batch(
         review_threshold=chain.review_threshold,
     )
     done("report")
-    manifest["timings_seconds"] = timings
     return BatchResult(out[list(INCIDENT_COLUMNS)], patterns, suspects, manifest, report)
 
 
@@ -215,30 +215,3 @@ def write_batch(
     files = outputs(result, out_dir, format=format, extra=extra)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     return write_outputs(files)
-
-
-def model_identity(model: str, tracking_uri: str | None = None) -> dict[str, Any]:
-    """``uri`` and ``version`` of a model as :func:`stalkflag.api.load_model` takes it: the
-    registered version behind ``models:/name@alias``, the version of ``models:/name/3``, the run
-    of ``runs:/...``, or ``folder`` for a saved folder. Never fails: an unknown version is
-    ``unknown``."""
-    import re
-
-    if Path(model).exists():
-        return {"uri": str(model), "version": "folder"}
-    version = "unknown"
-    if found := re.fullmatch(r"models:/([^/@]+)/(\d+)", model):
-        version = found.group(2)
-    elif found := re.fullmatch(r"models:/([^/@]+)@(.+)", model):
-        try:
-            import mlflow
-
-            from stalkflag.model._tracking import default_tracking_uri
-
-            client = mlflow.MlflowClient(tracking_uri or default_tracking_uri())
-            version = str(client.get_model_version_by_alias(*found.groups()).version)
-        except Exception:  # the version is for the record; scoring goes on without it
-            logger.warning("could not read the version of %s", model)
-    elif found := re.fullmatch(r"runs:/([0-9a-f]+)/.*", model):
-        version = f"run {found.group(1)}"
-    return {"uri": model, "version": version}

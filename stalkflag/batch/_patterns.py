@@ -94,9 +94,7 @@ def pattern_table(scored: pd.DataFrame, prepared: Prepared, chain: ScoringChain)
             .fillna("")
             .eq("")
             .to_numpy(),
-            "force": incidents["force"].astype(object).fillna("").to_numpy()
-            if "force" in incidents
-            else "",
+            "force": incidents["force"].astype(object).fillna("").to_numpy(),
         }
     )
     g = frame.groupby("code", sort=True)

@@ -22,7 +22,8 @@ from sklearn.pipeline import Pipeline
 from stalkflag.linkage import CLUSTER_THRESHOLD
 from stalkflag.model._config import DecisionConfig, ModelConfig
 from stalkflag.model._estimators import FlagThresholds, fit_pipeline
-from stalkflag.model._explain import contributions, explain, reference_values
+from stalkflag.model._explain import contributions, reference_values
+from stalkflag.model._explain import explain as explain_reasons
 from stalkflag.model._prepare import Prepared
 from stalkflag.text import BEHAVIOURS
 
@@ -167,7 +168,8 @@ class ScoringChain:
         if explain:
             rows = np.flatnonzero(decision != "clear")
             if len(rows):
-                reasons, evidence = explain_rows(self, prepared, X, rows, top=top)
+                contrib = self.contributions(X, rows)
+                reasons, evidence = explain_reasons(prepared, X, contrib, rows, top=top)
                 out.loc[rows, "reasons"] = reasons
                 out.loc[rows, "evidence"] = evidence
         return out
@@ -197,10 +199,3 @@ class ScoringChain:
         from stalkflag.model._persist import load_chain_folder
 
         return load_chain_folder(Path(folder))
-
-
-def explain_rows(
-    chain: ScoringChain, prepared: Prepared, features: pd.DataFrame, rows: np.ndarray, *, top: int
-) -> tuple[list[str], list[str]]:
-    """Reasons and evidence for some rows of a scored export (:func:`._explain.explain`)."""
-    return explain(prepared, features, chain.contributions(features, rows), rows, top=top)

@@ -243,16 +243,6 @@ class NoteTextScores(TransformerMixin, BaseEstimator):
             scores[lo : lo + CHUNK] = self.model_.predict_proba(texts[lo : lo + CHUNK])[:, 1]
         return X.assign(**{NOTE_SCORE: scores})
 
-    def seen_share(self, X: pd.DataFrame) -> np.ndarray:
-        """Per note: the share of its sentences' distinct hashed n-grams the text model saw in
-        training (1 for a note with none; ``sentences`` pooling only)."""
-        check_is_fitted(self, "model_")
-        sentences, owner = _sentences(self._texts(X))
-        distinct, seen, _ = self.model_[0]._seen(sentences)
-        total = np.bincount(owner, weights=distinct, minlength=len(X))
-        hit = np.bincount(owner, weights=seen, minlength=len(X))
-        return np.divide(hit, total, out=np.ones_like(hit), where=total > 0)
-
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "model_")
         return np.append(self.feature_names_in_, NOTE_SCORE).astype(object)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -14,7 +16,7 @@ from stalkflag.model._chain import ScoringChain
 from stalkflag.model._prepare import prepare
 from stalkflag.validate import ValidationReport, validate_frame
 
-__all__ = ["CHAMPION_URI", "load_chain", "score_frame", "score_incidents"]
+__all__ = ["CHAMPION_URI", "load_chain", "model_identity", "score_frame", "score_incidents"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,3 +104,28 @@ def _load_folder(folder: Path, model: str) -> ScoringChain:
             "stalkflag model; save or download it again.",
             code="C040",
         ) from None
+
+
+def model_identity(model: str, tracking_uri: str | None = None) -> dict[str, Any]:
+    """``uri`` and ``version`` of a model as :func:`stalkflag.api.load_model` takes it: the
+    registered version behind ``models:/name@alias``, the version of ``models:/name/3``, the run
+    of ``runs:/...``, or ``folder`` for a saved folder. Never fails: an unknown version is
+    ``unknown``."""
+    if Path(model).exists():
+        return {"uri": str(model), "version": "folder"}
+    version = "unknown"
+    if found := re.fullmatch(r"models:/([^/@]+)/(\d+)", model):
+        version = found.group(2)
+    elif found := re.fullmatch(r"models:/([^/@]+)@(.+)", model):
+        try:
+            import mlflow
+
+            from stalkflag.model._tracking import use_tracking
+
+            client = mlflow.MlflowClient(use_tracking(tracking_uri))
+            version = str(client.get_model_version_by_alias(*found.groups()).version)
+        except Exception:  # the version is for the record; scoring goes on without it
+            logger.warning("could not read the version of %s", model)
+    elif found := re.fullmatch(r"runs:/([0-9a-f]+)/.*", model):
+        version = f"run {found.group(1)}"
+    return {"uri": model, "version": version}
