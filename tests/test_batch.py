@@ -208,3 +208,29 @@ def test_scores_do_not_depend_on_row_order(batch, trained):
     # the same people, whatever they are numbered
     members = lambda frame: {frozenset(g) for g in frame.groupby("pair_id").groups.values()}  # noqa: E731
     assert members(a.reset_index()) == members(b.reset_index())
+
+
+def test_outputs_do_not_depend_on_the_chunk_size(batch, trained):
+    result, export = batch
+    small = score_batch(export, trained.chain, model={"uri": "test", "version": "7"}, chunk_size=97)
+    assert small.manifest["rows"] == result.manifest["rows"]
+    pd.testing.assert_frame_equal(small.incidents, result.incidents)
+    pd.testing.assert_frame_equal(small.patterns, result.patterns)
+    pd.testing.assert_frame_equal(small.suspects, result.suspects)
+
+
+def test_chunks_hold_whole_suspects_whatever_the_row_order():
+    from stalkflag.batch import suspect_chunks
+
+    suspects = pd.Series(["b", "a", "c", "a", "b", "d", "a", "e"])
+    chunks = suspect_chunks(suspects, 3)
+    assert sorted(np.concatenate(chunks).tolist()) == list(range(len(suspects)))
+    for rows in chunks:
+        inside = set(suspects.iloc[rows])
+        outside = set(suspects.drop(index=rows))
+        assert not inside & outside
+    assert [sorted(set(suspects.iloc[r])) for r in chunks] == [["a"], ["b", "c"], ["d", "e"]]
+    reversed_ = suspects.iloc[::-1].reset_index(drop=True)
+    assert [sorted(set(reversed_.iloc[r])) for r in suspect_chunks(reversed_, 3)] == [
+        ["a"], ["b", "c"], ["d", "e"]
+    ]  # fmt: skip

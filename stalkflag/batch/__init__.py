@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from stalkflag import __version__
@@ -40,15 +41,20 @@ __all__ = [
     "COUNTING_RULES_SINCE",
     "PATTERN_COLUMNS",
     "SUSPECT_COLUMNS",
+    "CHUNK_SIZE",
     "BatchResult",
     "fingerprint",
     "model_identity",
     "outputs",
     "score_batch",
+    "suspect_chunks",
     "write_batch",
 ]
 
 logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 50_000
+"""About how many incidents :func:`score_batch` scores at once (whole suspects per chunk)."""
 
 INCIDENT_COLUMNS = (
     "incident_id", "pair_id", "victim_person_id", "suspect_person_id", "reported_at",
@@ -97,6 +103,7 @@ def score_batch(
     rows_rejected: int = 0,
     timings: dict[str, float] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    chunk_size: int = CHUNK_SIZE,
 ) -> BatchResult:
     """Link and score validated incidents and gather the outputs.
 
@@ -109,7 +116,12 @@ def score_batch(
         rows_rejected: Rows that failed validation.
         timings: Seconds already spent (reading and validating), for the manifest.
         on_stage: Called with a short description as each stage starts.
+        chunk_size: About how many incidents to score at once. Chunks hold whole suspects
+            (every pair of a suspect, so features across a suspect's victims are complete), so
+            the scores do not depend on it; only the memory the scoring stage holds does.
     """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
     stage = on_stage or (lambda s: logger.info("%s", s))
     watch = Stopwatch(timings)
     done, timings = watch.done, watch.timings
@@ -120,11 +132,18 @@ def score_batch(
         incidents, linkage_model=chain.linkage_model, linkage_threshold=chain.linkage_threshold
     )
     done("link_and_read")
-    stage("scoring")
-    scored = chain.score(prepared)
+    chunks = suspect_chunks(prepared.links["suspect_person_id"], chunk_size)
+    scored_parts, pattern_parts = [], []
+    for k, rows in enumerate(chunks, 1):
+        stage(f"scoring: chunk {k:,} of {len(chunks):,} ({len(rows):,} incidents)")
+        part = prepared.subset(rows)
+        scored_part = chain.score(part)
+        scored_parts.append(scored_part)
+        pattern_parts.append(pattern_table(scored_part, part, chain))
     done("score_and_explain")
     stage("gathering patterns")
-    patterns = pattern_table(scored, prepared, chain)
+    scored = _in_row_order(scored_parts, chunks, chain)
+    patterns = _by_score(pattern_parts)
     suspects = suspect_table(patterns)
     actions = patterns.set_index("pair_id")["recommended_actions"]
     recorded = scored["recorded_category"].eq("stalking").to_numpy()
@@ -174,6 +193,45 @@ def score_batch(
     )
     done("report")
     return BatchResult(out[list(INCIDENT_COLUMNS)], patterns, suspects, manifest, report)
+
+
+def suspect_chunks(suspects: pd.Series, chunk_size: int) -> list[np.ndarray]:
+    """Row positions in chunks of about ``chunk_size`` incidents, each holding whole suspects
+    (a suspect with more incidents than that is one chunk of its own). Suspects are taken in
+    sorted order, so the chunks depend on the people, not on the rows' order."""
+    if not len(suspects):
+        return []
+    codes, _ = pd.factorize(suspects.astype(str), sort=True)
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes)
+    bounds = np.cumsum(sizes)  # end of each suspect's rows in `order`
+    chunks, start, filled = [], 0, 0
+    for end in bounds:
+        filled = end - start
+        if filled >= chunk_size:
+            chunks.append(np.sort(order[start:end]))
+            start = end
+    if start < len(order):
+        chunks.append(np.sort(order[start:]))
+    return chunks
+
+
+def _in_row_order(parts: list[pd.DataFrame], chunks: list[np.ndarray], chain) -> pd.DataFrame:
+    """Chunks' scores put back in the rows' own order."""
+    if not parts:
+        return chain.score_columns_empty()
+    scored = pd.concat(parts, ignore_index=True)
+    positions = np.concatenate(chunks)
+    return scored.iloc[np.argsort(positions, kind="stable")].reset_index(drop=True)
+
+
+def _by_score(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Chunks' patterns in one table, highest score first (then by pair)."""
+    if not parts:
+        return pd.DataFrame(columns=list(PATTERN_COLUMNS))
+    out = pd.concat(parts, ignore_index=True)
+    order = np.lexsort((out["pair_id"].to_numpy(), -out["score"].to_numpy().astype(float)))
+    return out.iloc[order].reset_index(drop=True)
 
 
 def outputs(

@@ -75,7 +75,7 @@ def pattern_table(scored: pd.DataFrame, prepared: Prepared, chain: ScoringChain)
     behaviour_counts = np.zeros((n_pairs, len(BEHAVIOURS)), dtype=np.int64)
     np.add.at(behaviour_counts, codes, present)
     categories = incidents["recorded_category"].astype(object).fillna("").to_numpy()
-    cat_codes, cat_names = pd.factorize(categories)
+    cat_codes, cat_names = pd.factorize(categories, sort=True)
     category_counts = np.zeros((n_pairs, len(cat_names)), dtype=np.int64)
     np.add.at(category_counts, (codes, cat_codes), 1)
 
