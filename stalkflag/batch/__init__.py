@@ -38,10 +38,10 @@ from stalkflag.text import TEXT_PIPELINE
 
 __all__ = [
     "ACTIONS",
+    "CHUNK_SIZE",
     "COUNTING_RULES_SINCE",
     "PATTERN_COLUMNS",
     "SUSPECT_COLUMNS",
-    "CHUNK_SIZE",
     "BatchResult",
     "fingerprint",
     "model_identity",
