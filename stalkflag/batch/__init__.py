@@ -30,6 +30,14 @@ import pandas as pd
 from stalkflag import __version__
 from stalkflag._timing import Stopwatch
 from stalkflag.batch._actions import ACTIONS, COUNTING_RULES_SINCE, flag_type
+from stalkflag.batch._history import (
+    REGISTRY_COLUMNS,
+    combine,
+    history_files,
+    is_new,
+    read_registry,
+    update_registry,
+)
 from stalkflag.batch._patterns import PATTERN_COLUMNS, SUSPECT_COLUMNS, pattern_table, suspect_table
 from stalkflag.batch._report import report_html
 from stalkflag.model import ScoringChain, prepare
@@ -41,11 +49,14 @@ __all__ = [
     "CHUNK_SIZE",
     "COUNTING_RULES_SINCE",
     "PATTERN_COLUMNS",
+    "REGISTRY_COLUMNS",
     "SUSPECT_COLUMNS",
     "BatchResult",
     "fingerprint",
+    "history_files",
     "model_identity",
     "outputs",
+    "read_registry",
     "score_batch",
     "suspect_chunks",
     "write_batch",
@@ -74,6 +85,7 @@ class BatchResult:
         suspects: Suspects with more than one victim (:data:`SUSPECT_COLUMNS`).
         manifest: Model, inputs, row counts and timings (JSON-ready).
         report: ``report.html``.
+        registry: The people registry after this run (:data:`REGISTRY_COLUMNS`).
     """
 
     incidents: pd.DataFrame
@@ -81,11 +93,15 @@ class BatchResult:
     suspects: pd.DataFrame
     manifest: dict[str, Any]
     report: str = field(repr=False, default="")
+    registry: pd.DataFrame = field(
+        repr=False, default_factory=lambda: pd.DataFrame(columns=list(REGISTRY_COLUMNS))
+    )
 
 
 def fingerprint(path: str | Path) -> dict[str, Any]:
-    """A file's path, size and SHA-256, for the manifest."""
-    path = Path(path)
+    """A file's path (absolute, so a later run can find it as history), size and SHA-256, for
+    the manifest."""
+    path = Path(path).resolve()
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -102,8 +118,11 @@ def score_batch(
     rows_read: int | None = None,
     rows_rejected: int = 0,
     timings: dict[str, float] | None = None,
-    on_stage: Callable[[str], None] | None = None,
+    on_stage: Callable[..., None] | None = None,
     chunk_size: int = CHUNK_SIZE,
+    history: pd.DataFrame | None = None,
+    history_inputs: Sequence[dict[str, Any]] = (),
+    registry: pd.DataFrame | None = None,
 ) -> BatchResult:
     """Link and score validated incidents and gather the outputs.
 
@@ -115,36 +134,59 @@ def score_batch(
         rows_read: Rows in the input files (default: the accepted and rejected rows).
         rows_rejected: Rows that failed validation.
         timings: Seconds already spent (reading and validating), for the manifest.
-        on_stage: Called with a short description as each stage starts.
+        on_stage: Called as the work goes on with a short description of the stage and,
+            where the stage counts its work, how much is done and the total
+            (``on_stage(stage, done, total)``).
         chunk_size: About how many incidents to score at once. Chunks hold whole suspects
             (every pair of a suspect, so features across a suspect's victims are complete), so
             the scores do not depend on it; only the memory the scoring stage holds does.
+        history: Validated incidents of earlier exports, linked and scored with these so that
+            their courses of conduct are seen whole; only the new incidents, and the patterns
+            and suspects they belong to, are in the outputs. A new row replaces an earlier row
+            with its ``incident_id``.
+        history_inputs: :func:`fingerprint` of each history file, for the manifest (so a later
+            run can name this output folder as its history).
+        registry: The people registry so far (:data:`REGISTRY_COLUMNS`), carried forward.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
-    stage = on_stage or (lambda s: logger.info("%s", s))
+    stage = on_stage or _log_stage
     watch = Stopwatch(timings)
     done, timings = watch.done, watch.timings
     model = {"uri": "(in memory)", "version": "unregistered"} | dict(model or {})
 
-    stage(f"linking {len(incidents):,} incidents and reading their notes")
+    new_ids = incidents["incident_id"].to_numpy()
+    everything, replaced = combine(history, incidents)
+    stage(f"linking {len(everything):,} incidents")
     prepared, _ = prepare(
-        incidents, linkage_model=chain.linkage_model, linkage_threshold=chain.linkage_threshold
+        everything,
+        linkage_model=chain.linkage_model,
+        linkage_threshold=chain.linkage_threshold,
+        on_read=lambda done, total: stage("reading the notes", done, total),
     )
     done("link_and_read")
     chunks = suspect_chunks(prepared.links["suspect_person_id"], chunk_size)
     scored_parts, pattern_parts = [], []
-    for k, rows in enumerate(chunks, 1):
-        stage(f"scoring: chunk {k:,} of {len(chunks):,} ({len(rows):,} incidents)")
+    scored_so_far = 0
+    for rows in chunks:
+        stage("scoring and explaining", scored_so_far, len(everything))
+        scored_so_far += len(rows)
         part = prepared.subset(rows)
         scored_part = chain.score(part)
         scored_parts.append(scored_part)
         pattern_parts.append(pattern_table(scored_part, part, chain))
+    stage("scoring and explaining", scored_so_far, len(everything))
     done("score_and_explain")
     stage("gathering patterns")
     scored = _in_row_order(scored_parts, chunks, chain)
     patterns = _by_score(pattern_parts)
     suspects = suspect_table(patterns)
+    new = is_new(scored, new_ids)
+    if not new.all():  # history read: only what the new incidents belong to goes out
+        patterns = patterns[patterns["pair_id"].isin(scored.loc[new, "pair_id"])]
+        patterns = patterns.reset_index(drop=True)
+        suspects = suspects[suspects["suspect_person_id"].isin(patterns["suspect_person_id"])]
+        suspects = suspects.reset_index(drop=True)
     actions = patterns.set_index("pair_id")["recommended_actions"]
     recorded = scored["recorded_category"].eq("stalking").to_numpy()
     out = scored.assign(
@@ -164,11 +206,14 @@ def score_batch(
             "review_threshold": chain.review_threshold,
         },
         "inputs": list(inputs),
+        "history": list(history_inputs),
         "rows": {
             "read": int(rows_read if rows_read is not None else len(incidents) + rows_rejected),
             "accepted": len(incidents),
             "rejected": int(rows_rejected),
-            "scored": len(out),
+            "scored": int(new.sum()),
+            "history": len(everything) - int(new.sum()),
+            "history_replaced": replaced,
         },
         "patterns": {
             "total": len(patterns),
@@ -192,7 +237,18 @@ def score_batch(
         review_threshold=chain.review_threshold,
     )
     done("report")
-    return BatchResult(out[list(INCIDENT_COLUMNS)], patterns, suspects, manifest, report)
+    people = update_registry(registry, prepared.links, prepared.incidents)
+    manifest["people"] = {
+        "active": int(people["status"].eq("active").sum()),
+        "merged": int(people["status"].eq("merged").sum()),
+    }
+    incidents_out = out.loc[new, list(INCIDENT_COLUMNS)].reset_index(drop=True)
+    return BatchResult(incidents_out, patterns, suspects, manifest, report, people)
+
+
+def _log_stage(stage: str, done: int | None = None, total: int | None = None) -> None:
+    if not done:  # once per stage
+        logger.info("%s", stage)
 
 
 def suspect_chunks(suspects: pd.Series, chunk_size: int) -> list[np.ndarray]:
@@ -251,6 +307,7 @@ def outputs(
         out_dir / f"incidents.{format}": result.incidents,
         out_dir / f"patterns.{format}": result.patterns,
         out_dir / f"suspects.{format}": result.suspects,
+        out_dir / f"people.{format}": result.registry,
         out_dir / "report.html": result.report,
     }
     files |= dict(extra or {})

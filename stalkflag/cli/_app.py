@@ -239,7 +239,7 @@ def link(
     if output_format not in {"csv", "parquet"}:
         raise ConfigError(f"--format must be csv or parquet, not {output_format!r}.")
     model = None if linkage_model is None else api.read_linkage_model(linkage_model)
-    report = _accepted_for(out_dir, input_path, category_map, "linked")
+    report = _accepted_for(out_dir, [input_path], category_map, "linked")
     start = time.perf_counter()
     with err.status("linking people (Splink)") if err.is_terminal else nullcontext():
         result = api.link(
@@ -390,7 +390,13 @@ def train(
 
 @app.command()
 def score(
-    input_path: InputPath,
+    input_paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="INPUT...",
+            help="The export(s), CSV or Parquet; a row sent again in a later file replaces the earlier.",
+        ),
+    ],
     out_dir: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for the outputs (created if needed).")
     ],
@@ -398,49 +404,76 @@ def score(
         str,
         typer.Option(help="MLflow model URI, or a folder holding a saved model."),
     ] = CHAMPION_URI,
+    history: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Earlier exports, or an earlier output folder (it stands for the exports it read), "
+            "to read the new incidents in the light of; repeat for several. Only the new "
+            "incidents and their patterns are written.",
+        ),
+    ] = None,
+    registry: Annotated[
+        Path | None,
+        typer.Option(
+            help="The people registry to carry forward and update (CSV or Parquet; default: "
+            "the history folder's, written to OUT/people.*).",
+        ),
+    ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="csv or parquet, for the three tables.")
+        str, typer.Option("--format", help="csv or parquet, for the tables.")
     ] = "csv",
     tracking_uri: TrackingUri = None,
     category_map: CategoryMap = None,
 ) -> None:
-    """Score an export and write, into OUT: incidents (score, decision, flag type, reasons,
+    """Score exports and write, into OUT: incidents (score, decision, flag type, reasons,
     recommended actions, model version), patterns (one row per suspect->victim pair: behaviours,
     S-DASH answers with evidence, the counting-rules check, recommended actions), suspects
-    (those with more than one victim), report.html (a page to read) and manifest.json.
+    (those with more than one victim), people (the registry of person ids), report.html (a page
+    to read) and manifest.json.
 
     Rows that fail validation go to OUT/rejects.csv. Exit code 0: every row scored; 1: some
     rows rejected; 2: unusable input, option or model; 3: an output cannot be written.
     """
-    from stalkflag.batch import fingerprint, model_identity, score_batch, write_batch
+    from stalkflag.batch import fingerprint, history_files, model_identity, score_batch, write_batch
 
     if output_format not in {"csv", "parquet"}:
         raise ConfigError(f"--format must be csv or parquet, not {output_format!r}.", code="C050")
     start = time.perf_counter()
     chain = api.load_model(model, tracking_uri=tracking_uri)
-    report = _accepted_for(out_dir, input_path, category_map, "scored")
+    past_files = history_files(history or [])
+    previous_people = _previous_registry(registry, history or [])
+    report = _accepted_for(out_dir, input_paths, category_map, "scored")
+    past = _accepted_quietly(past_files, category_map) if past_files else None
     read_seconds = time.perf_counter() - start
-    with err.status("linking and scoring") if err.is_terminal else nullcontext() as status:
+    with _stages() as stage:
         result = score_batch(
             report.accepted,
             chain,
             model=model_identity(model, tracking_uri),
-            inputs=[fingerprint(input_path)],
+            inputs=[fingerprint(p) for p in input_paths],
             rows_read=report.n_records,
             rows_rejected=len(report.rejected),
             timings={"load_model_read_and_validate": round(read_seconds, 2)},
-            on_stage=(lambda s: status.update(s)) if status is not None else None,
+            on_stage=stage,
+            history=past,
+            history_inputs=[fingerprint(p) for p in past_files],
+            registry=previous_people,
         )
-        written = write_batch(
-            result, out_dir, format=output_format, extra=_rejects(out_dir, report)
-        )
+        stage("writing the outputs")
+        extra = _rejects(out_dir, report)
+        if registry is not None:
+            extra[registry] = result.registry
+        written = write_batch(result, out_dir, format=output_format, extra=extra)
     counts = result.manifest["patterns"]
+    rows = result.manifest["rows"]
+    in_light = f" (read with {rows['history']:,} earlier incidents)" if rows["history"] else ""
     out.print(
-        f"Scored {len(result.incidents):,} incidents in {counts['total']:,} suspect->victim "
-        f"patterns in {time.perf_counter() - start:.1f}s: {counts['possible_misclassification']:,} "
-        f"patterns flagged as possible stalking recorded as something else, "
-        f"{counts['review']:,} to review, {counts['counting_rules_findings']:,} counting-rules "
-        f"findings, {counts['serial_suspects']:,} suspects with more than one victim.",
+        f"Scored {len(result.incidents):,} incidents{in_light} in {counts['total']:,} "
+        f"suspect->victim patterns in {time.perf_counter() - start:.1f}s: "
+        f"{counts['possible_misclassification']:,} patterns flagged as possible stalking "
+        f"recorded as something else, {counts['review']:,} to review, "
+        f"{counts['counting_rules_findings']:,} counting-rules findings, "
+        f"{counts['serial_suspects']:,} suspects with more than one victim.",
         markup=False,
         highlight=False,
     )
@@ -458,6 +491,61 @@ def score(
             "the thresholds on this force's audited cases."
         )
     raise typer.Exit(report.exit_code)
+
+
+def _previous_registry(registry: Path | None, history: list[Path]) -> pd.DataFrame | None:
+    """The people registry to carry forward: ``--registry`` if it exists, else the one in the
+    last history folder that has one."""
+    from stalkflag.batch import read_registry
+
+    candidates = [registry] if registry is not None else []
+    for folder in reversed([h for h in history if h.is_dir()]):
+        candidates += [folder / "people.parquet", folder / "people.csv"]
+    for path in candidates:
+        if path is not None and path.is_file():
+            return read_registry(path)
+    return None
+
+
+def _stages():
+    """Progress of a long command: on a terminal, a bar per stage with counts and the time
+    left (where the stage counts what it does); otherwise each stage as a log line, so a
+    scheduled job's log is readable and nothing is drawn."""
+    if not err.is_terminal:
+        log = logging.getLogger("stalkflag")
+        return nullcontext(lambda stage, done=None, total=None: done or log.info("%s", stage))
+    from rich.progress import MofNCompleteColumn, TimeRemainingColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+
+    class _Live:
+        task = None
+
+        def __enter__(self):
+            progress.start()
+            return self.update
+
+        def update(self, stage: str, done: int | None = None, total: int | None = None) -> None:
+            if self.task is None or progress.tasks[self.task].description != stage:
+                if self.task is not None:
+                    progress.remove_task(self.task)
+                self.task = progress.add_task(stage, total=total)
+            progress.update(self.task, completed=done or 0, total=total)
+
+        def __exit__(self, *exc):
+            progress.stop()
+            return False
+
+    return _Live()
 
 
 @app.command()
@@ -597,16 +685,19 @@ LONG_NOTES_WARNING = 0.05
 """Warn when more than this share of scored notes is longer than 99% of the training notes."""
 
 
-def _accepted_for(out_dir: Path, input_path: Path, category_map: Path | None, done: str):
+def _accepted_for(out_dir: Path, input_paths: list[Path], category_map: Path | None, done: str):
     """Validate quietly for a command that writes into ``out_dir``, and check that it can.
 
-    The user is told how many rows are left out. When no row passed validation, the rejects
-    go to ``OUT/rejects.csv``, nothing else is written, and the command ends with validate's
-    exit code (1).
+    Several exports are validated one by one and their accepted rows put together (a row sent
+    again in a later file replaces the earlier one); their rejects carry ``_file``. The user is
+    told how many rows are left out. When no row passed validation, the rejects go to
+    ``OUT/rejects.csv``, nothing else is written, and the command ends with validate's exit
+    code (1).
     """
     from stalkflag.io import check_output_folder, write_outputs
 
-    report = _validated(input_path, category_map, quiet=True, show=0, tell=False)
+    reports = [_validated(p, category_map, quiet=True, show=0, tell=False) for p in input_paths]
+    report = _together(reports, input_paths)
     check_output_folder(out_dir)
     rejects = out_dir / "rejects.csv"
     if not len(report.accepted):
@@ -628,6 +719,41 @@ def _accepted_for(out_dir: Path, input_path: Path, category_map: Path | None, do
             highlight=False,
         )
     return report
+
+
+def _together(reports: list, paths: list[Path]):
+    """One validation report for several exports."""
+    if len(reports) == 1:
+        return reports[0]
+    from stalkflag.validate import ValidationReport
+
+    accepted = pd.concat([r.accepted for r in reports], ignore_index=True)
+    kept = accepted.drop_duplicates("incident_id", keep="last").reset_index(drop=True)
+    if len(kept) < len(accepted):
+        err.print(
+            f"{len(accepted) - len(kept):,} incidents appear in more than one input; each is "
+            "scored once, from the last file that holds it.",
+            markup=False,
+            highlight=False,
+        )
+    rejected = pd.concat(
+        [r.rejected.assign(_file=p.name) for r, p in zip(reports, paths, strict=True)],
+        ignore_index=True,
+    )
+    rejected = rejected[["_file", *[c for c in rejected.columns if c != "_file"]]]
+    return ValidationReport(
+        kept,
+        rejected,
+        [q for r in reports for q in r.problems],
+        sum(r.n_records for r in reports),
+    )
+
+
+def _accepted_quietly(paths: list[Path], category_map: Path | None) -> pd.DataFrame:
+    """The accepted rows of earlier exports (their rejects were reported when they were
+    scored), put together as :func:`_together` does."""
+    reports = [_validated(p, category_map, quiet=True, show=0, tell=False) for p in paths]
+    return _together(reports, paths).accepted
 
 
 def _rejects(out_dir: Path, report) -> dict[Path, pd.DataFrame]:

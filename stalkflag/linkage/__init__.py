@@ -6,7 +6,13 @@ component (:mod:`._notes`) and every link says how it was made.
 """
 
 from stalkflag.linkage._evaluate import cluster_scores, exact_id_baseline, exact_name_dob_baseline
-from stalkflag.linkage._link import INCIDENT_LINK_COLUMNS, LinkResult, link_incidents, pair_ids
+from stalkflag.linkage._link import (
+    INCIDENT_LINK_COLUMNS,
+    LinkResult,
+    link_incidents,
+    pair_ids,
+    person_id,
+)
 from stalkflag.linkage._mentions import build_mentions
 from stalkflag.linkage._settings import check_evidence
 from stalkflag.linkage._splink import CLUSTER_THRESHOLD, make_spark_session
@@ -23,4 +29,5 @@ __all__ = [
     "link_incidents",
     "make_spark_session",
     "pair_ids",
+    "person_id",
 ]

@@ -9,6 +9,7 @@ before the scikit-learn pipeline, not inside it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,9 +109,11 @@ def prepare(
     memory_limit: str = "1.5GB",
     nlp=None,
     linkage_evidence: tuple[str, ...] = LINKAGE_EVIDENCE,
+    on_read: Callable[[int, int], None] | None = None,
 ) -> tuple[Prepared, dict[str, Any]]:
     """Link validated incidents and read their notes (``linkage_evidence``: the optional
-    Splink comparisons to train with when no ``linkage_model`` is given).
+    Splink comparisons to train with when no ``linkage_model`` is given; ``on_read``: called
+    with the notes read so far and their total as reading goes on).
 
     Returns:
         The prepared incidents and the linkage model used (trained here when none is given).
@@ -140,17 +143,24 @@ def prepare(
     docs = iter_notes(
         nlp, (notes[i] for i in order), (name_roles(victims[i], suspects[i]) for i in order)
     )
-    for i, doc in zip(order, docs, strict=True):
+    for k, (i, doc) in enumerate(zip(order, docs, strict=True)):
+        if on_read is not None and k % _READ_TICK == 0:
+            on_read(k, n)
         matches[i] = tuple(doc._.behaviours)
         rows[i] = behaviour_row(matches[i])
         own = name_lexicon(v for v in (victims[i], suspects[i]) if isinstance(v, str))
         names |= own
         masked[i] = mask_doc(doc, names, own)
+    if on_read is not None:
+        on_read(n, n)
     logger.info("read %d notes", n)
     prepared = Prepared(
         incidents, result.incidents.reset_index(drop=True), matches, behaviour_frame(rows), masked
     )
     return prepared, result.model
+
+
+_READ_TICK = 1000
 
 
 def recorded_labels(prepared: Prepared) -> np.ndarray:
