@@ -165,17 +165,20 @@ def validate_export(
 
 
 def validate_frame(
-    frame: pd.DataFrame, *, category_map: Mapping[str, str] | None = None
+    frame: pd.DataFrame,
+    *,
+    category_map: Mapping[str, str] | None = None,
+    first_row: int = 2,
 ) -> ValidationReport:
     """Validate an export given as a frame, as :func:`validate_export` validates a file.
 
-    Cells are made text (missing kept missing) and rows numbered 2, 3, ... as a file's would be.
+    Cells are made text (missing kept missing) and rows numbered from ``first_row``: 2, 3, ...
+    by default, as a file's would be; the served model numbers a request's rows from 0.
     """
     text = frame.astype(object).where(frame.notna(), None)
     text = text.map(lambda v: v if v is None else str(v))
-    raw = RawExport(
-        text.reset_index(drop=True), list(range(2, len(text) + 2)), Path("<frame>"), "parquet"
-    )
+    rows = list(range(first_row, len(text) + first_row))
+    raw = RawExport(text.reset_index(drop=True), rows, Path("<frame>"), "parquet")
     return validate_export(raw, category_map=category_map)
 
 

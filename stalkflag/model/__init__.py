@@ -8,7 +8,8 @@ a decision with a review band, faithful reasons; training runs tracked in MLflow
 - :mod:`._chain`: :class:`ScoringChain`, the fitted pipeline with the linkage model and what
   explanations need; :mod:`._explain` gives reasons, :mod:`._persist` saves without pickle.
 - :mod:`._evaluate`: incident- and pattern-level figures on held-out data.
-- :mod:`._train`: a training run (split, fit, evaluate).
+- :mod:`._train`: a training run (split, fit, evaluate); :mod:`._tracking` logs it to MLflow
+  as the pyfunc model of :mod:`._pyfunc`, whose input and output :mod:`._served` states.
 - :mod:`._external`: a model measured on any labelled export (``stalkflag evaluate``), with
   :mod:`._lead_time` (how early the flag fires).
 

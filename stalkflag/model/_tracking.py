@@ -243,9 +243,8 @@ def log_training(
     """
     import mlflow
     from mlflow.exceptions import MlflowException
-    from mlflow.models import infer_signature
 
-    from stalkflag.model._score import score_frame
+    from stalkflag.model._served import contract_metadata, served_signature
 
     config: TrainConfig = result.config
     uri = use_tracking(tracking_uri or config.tracking.tracking_uri)
@@ -292,14 +291,14 @@ def log_training(
             mlflow.log_artifact(str(folder / "model_card.md"))
 
         chain_dir = result.chain.save(folder / "chain")
-        example_output, _ = score_frame(result.chain, INPUT_EXAMPLE)
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=str(Path(__file__).with_name("_pyfunc.py")),
             artifacts={"chain": str(chain_dir)},
-            signature=infer_signature(INPUT_EXAMPLE, example_output),
+            signature=served_signature(),  # the served contract (model/_served.py)
             input_example=INPUT_EXAMPLE,
             pip_requirements=[f"stalkflag=={__version__}"],
+            metadata=contract_metadata(),
         )
         run_id = run.info.run_id
     version = mlflow.register_model(info.model_uri, config.tracking.registered_model)
