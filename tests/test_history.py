@@ -37,7 +37,7 @@ def runs(trained, accepted, halves):
 
 
 def test_a_later_export_scored_with_its_history_matches_the_whole(runs, halves):
-    whole, first, second = runs
+    whole, _, second = runs
     early, late = halves
     assert (
         second.manifest["rows"] | {"scored": len(late), "history": len(early)}
