@@ -139,6 +139,50 @@ def test_score_sets_bad_rows_aside_and_scores_the_rest(trained_store, broken_csv
         assert name not in result.stdout + result.stderr
 
 
+def test_score_with_history_keeps_ids_and_reads_several_inputs(trained_store, synth_csv, tmp_path):
+    """A month scored with last month's output folder as history gives the ids and scores of
+    scoring both months at once; two inputs scored together give the same."""
+    import json
+
+    store, trained, _, _ = trained_store
+    assert trained.returncode == 0
+    raw = pd.read_csv(synth_csv, dtype=str, keep_default_na=False)
+    raw = raw.sort_values(["reported_at", "incident_id"]).reset_index(drop=True)
+    cut = len(raw) * 2 // 3
+    early, late = tmp_path / "early.csv", tmp_path / "late.csv"
+    raw.iloc[:cut].to_csv(early, index=False)
+    raw.iloc[cut:].to_csv(late, index=False)
+    whole, first, second, both = (tmp_path / n for n in ("whole", "first", "second", "both"))
+    for args in (
+        [str(synth_csv), "--out", str(whole)],
+        [str(early), "--out", str(first)],
+        [str(late), "--out", str(second), "--history", str(first)],
+        [str(early), str(late), "--out", str(both)],
+    ):
+        result = run("score", *args, store=store, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "Traceback" not in result.stderr
+    read = lambda folder: pd.read_csv(folder / "incidents.csv", dtype=str).set_index("incident_id")  # noqa: E731
+    expected, got = read(whole), read(second)
+    assert sorted(got.index) == sorted(raw.iloc[cut:]["incident_id"])
+    columns = ["pair_id", "victim_person_id", "suspect_person_id", "score", "decision", "reasons"]
+    pd.testing.assert_frame_equal(got[columns], expected.loc[got.index, columns])
+    pd.testing.assert_frame_equal(read(both)[columns].sort_index(), expected[columns].sort_index())
+    manifest = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
+    assert [h["path"] for h in manifest["history"]] == [str(early.resolve())]
+    assert manifest["rows"]["history"] == cut and manifest["rows"]["scored"] == len(raw) - cut
+    people = pd.read_csv(second / "people.csv", dtype=str)
+    earlier = pd.read_csv(first / "people.csv", dtype=str)
+    assert set(earlier["person_id"]) <= set(people["person_id"])
+    names = set(raw["victim_name"]) | set(raw["suspect_name"])
+    assert not names & set(people.to_numpy().ravel())  # ids, dates and counts only
+    # history that moved is named, not silently dropped
+    early.rename(tmp_path / "moved.csv")
+    moved = run("score", str(late), "--out", str(tmp_path / "x"), "--history", str(first),
+                store=store, cwd=tmp_path)  # fmt: skip
+    assert moved.returncode == 2 and "no longer there" in _one_error(moved)
+
+
 def _one_error(result) -> str:
     """The one ``error`` line a user's mistake prints (MLflow may log INFO lines too), with no
     traceback."""
