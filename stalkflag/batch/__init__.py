@@ -31,7 +31,10 @@ from stalkflag import __version__
 from stalkflag._timing import Stopwatch
 from stalkflag.batch._actions import ACTIONS, COUNTING_RULES_SINCE, flag_type
 from stalkflag.batch._patterns import PATTERN_COLUMNS, SUSPECT_COLUMNS, pattern_table, suspect_table
-from stalkflag.batch._report import report_html
+from stalkflag.batch._report import report_html, report_pairs
+from stalkflag.batch._spark import SPARK_CHUNK_SIZE, check_spark, score_on_spark, spark_session
+from stalkflag.errors import ConfigError
+from stalkflag.linkage import link_incidents
 from stalkflag.model import ScoringChain, prepare
 from stalkflag.model._score import model_identity
 from stalkflag.text import TEXT_PIPELINE
@@ -40,9 +43,12 @@ __all__ = [
     "ACTIONS",
     "CHUNK_SIZE",
     "COUNTING_RULES_SINCE",
+    "ENGINES",
     "PATTERN_COLUMNS",
+    "SPARK_CHUNK_SIZE",
     "SUSPECT_COLUMNS",
     "BatchResult",
+    "check_spark",
     "fingerprint",
     "model_identity",
     "outputs",
@@ -55,6 +61,8 @@ logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 50_000
 """About how many incidents :func:`score_batch` scores at once (whole suspects per chunk)."""
+ENGINES = ("local", "spark")
+"""Where :func:`score_batch` runs: in this process, or on Spark (:mod:`._spark`)."""
 
 INCIDENT_COLUMNS = (
     "incident_id", "pair_id", "victim_person_id", "suspect_person_id", "reported_at",
@@ -103,7 +111,9 @@ def score_batch(
     rows_rejected: int = 0,
     timings: dict[str, float] | None = None,
     on_stage: Callable[[str], None] | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
+    engine: str = "local",
+    spark=None,
 ) -> BatchResult:
     """Link and score validated incidents and gather the outputs.
 
@@ -116,33 +126,37 @@ def score_batch(
         rows_rejected: Rows that failed validation.
         timings: Seconds already spent (reading and validating), for the manifest.
         on_stage: Called with a short description as each stage starts.
-        chunk_size: About how many incidents to score at once. Chunks hold whole suspects
-            (every pair of a suspect, so features across a suspect's victims are complete), so
-            the scores do not depend on it; only the memory the scoring stage holds does.
+        chunk_size: About how many incidents to score at once (default :data:`CHUNK_SIZE`;
+            on Spark, one task's: enough tasks for every core, up to :data:`SPARK_CHUNK_SIZE`). Chunks hold whole suspects (every
+            pair of a suspect, so features across a suspect's victims are complete), so the
+            outputs do not depend on it; only the memory a chunk holds does.
+        engine: ``"local"`` (DuckDB linkage, scoring in this process) or ``"spark"`` (Splink's
+            Spark backend, then reading, scoring and patterns one Spark task per chunk; see
+            :mod:`._spark`). The outputs are the same.
+        spark: The Spark session for ``engine="spark"`` (default: the active session, else a
+            new one, local unless ``SPARK_MASTER`` names a cluster, stopped at the end).
+
+    Raises:
+        ConfigError: An unknown engine, or Spark cannot run here (no PySpark or no Java).
     """
-    if chunk_size < 1:
+    if engine not in ENGINES:
+        raise ConfigError(f"engine must be {' or '.join(ENGINES)}, not {engine!r}.", code="C051")
+    if chunk_size is not None and chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
     stage = on_stage or (lambda s: logger.info("%s", s))
     watch = Stopwatch(timings)
     done, timings = watch.done, watch.timings
     model = {"uri": "(in memory)", "version": "unregistered"} | dict(model or {})
 
-    stage(f"linking {len(incidents):,} incidents and reading their notes")
-    prepared, _ = prepare(
-        incidents, linkage_model=chain.linkage_model, linkage_threshold=chain.linkage_threshold
-    )
-    done("link_and_read")
-    chunks = suspect_chunks(prepared.links["suspect_person_id"], chunk_size)
-    scored_parts, pattern_parts = [], []
-    for k, rows in enumerate(chunks, 1):
-        stage(f"scoring: chunk {k:,} of {len(chunks):,} ({len(rows):,} incidents)")
-        part = prepared.subset(rows)
-        scored_part = chain.score(part)
-        scored_parts.append(scored_part)
-        pattern_parts.append(pattern_table(scored_part, part, chain))
-    done("score_and_explain")
+    if engine == "spark":
+        scored, pattern_parts, matches, ran = _score_spark(
+            incidents, chain, chunk_size=chunk_size, spark=spark, stage=stage, done=done
+        )
+    else:
+        scored, pattern_parts, matches, ran = _score_local(
+            incidents, chain, chunk_size=chunk_size or CHUNK_SIZE, stage=stage, done=done
+        )
     stage("gathering patterns")
-    scored = _in_row_order(scored_parts, chunks, chain)
     patterns = _by_score(pattern_parts)
     suspects = suspect_table(patterns)
     actions = patterns.set_index("pair_id")["recommended_actions"]
@@ -156,6 +170,7 @@ def score_batch(
     done("patterns")
     manifest = {
         "stalkflag_version": __version__,
+        "engine": ran,
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "model": model
         | {
@@ -186,13 +201,62 @@ def score_batch(
         out,
         patterns,
         suspects,
-        prepared,
+        matches,
         manifest,
         flag_threshold=chain.flag_threshold,
         review_threshold=chain.review_threshold,
     )
     done("report")
     return BatchResult(out[list(INCIDENT_COLUMNS)], patterns, suspects, manifest, report)
+
+
+def _score_local(incidents, chain, *, chunk_size, stage, done):
+    """Link (DuckDB) and read in this process, then score chunk by chunk."""
+    stage(f"linking {len(incidents):,} incidents and reading their notes")
+    prepared, _ = prepare(
+        incidents, linkage_model=chain.linkage_model, linkage_threshold=chain.linkage_threshold
+    )
+    done("link_and_read")
+    chunks = suspect_chunks(prepared.links["suspect_person_id"], chunk_size)
+    scored_parts, pattern_parts = [], []
+    for k, rows in enumerate(chunks, 1):
+        stage(f"scoring: chunk {k:,} of {len(chunks):,} ({len(rows):,} incidents)")
+        part = prepared.subset(rows)
+        scored_part = chain.score(part)
+        scored_parts.append(scored_part)
+        pattern_parts.append(pattern_table(scored_part, part, chain))
+    done("score_and_explain")
+    ran = {"name": "local", "chunks": len(chunks)}
+    return _in_row_order(scored_parts, chunks, chain), pattern_parts, prepared.matches, ran
+
+
+def _score_spark(incidents, chain, *, chunk_size, spark, stage, done):
+    """Link on Splink's Spark backend, then read, score and explain one Spark task per chunk
+    (:func:`._spark.score_on_spark`)."""
+    incidents = incidents.reset_index(drop=True)
+    with spark_session(spark) as session:
+        stage(f"linking {len(incidents):,} incidents on Spark")
+        links = link_incidents(
+            incidents,
+            model=chain.linkage_model,
+            backend="spark",
+            spark=session,
+            cluster_threshold=chain.linkage_threshold,
+        ).incidents.reset_index(drop=True)
+        done("link")
+        # By default, enough chunks for every core Spark has, up to SPARK_CHUNK_SIZE each.
+        tasks = session.sparkContext.defaultParallelism
+        chunk_size = chunk_size or min(SPARK_CHUNK_SIZE, -(-len(incidents) // max(tasks, 1)))
+        chunks = suspect_chunks(links["suspect_person_id"], max(chunk_size, 1))
+        ran = {"name": "spark", "master": session.sparkContext.master, "chunks": len(chunks)}
+        if not chunks:
+            return chain.score_columns_empty(), [], {}, ran
+        stage(f"reading and scoring on Spark: {len(chunks):,} tasks of whole suspects")
+        scored, patterns, matches = score_on_spark(
+            incidents, links, chain, chunks, session, lambda p: report_pairs(_by_score([p]))
+        )
+        done("read_score_and_explain")
+    return scored, [patterns], matches, ran
 
 
 def suspect_chunks(suspects: pd.Series, chunk_size: int) -> list[np.ndarray]:

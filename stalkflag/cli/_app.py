@@ -403,6 +403,13 @@ def score(
     ] = "csv",
     tracking_uri: TrackingUri = None,
     category_map: CategoryMap = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="local (this machine) or spark (Splink on Spark, scoring in Spark tasks; "
+            "local mode unless SPARK_MASTER names a cluster). The outputs are the same."
+        ),
+    ] = "local",
 ) -> None:
     """Score an export and write, into OUT: incidents (score, decision, flag type, reasons,
     recommended actions, model version), patterns (one row per suspect->victim pair: behaviours,
@@ -412,10 +419,21 @@ def score(
     Rows that fail validation go to OUT/rejects.csv. Exit code 0: every row scored; 1: some
     rows rejected; 2: unusable input, option or model; 3: an output cannot be written.
     """
-    from stalkflag.batch import fingerprint, model_identity, score_batch, write_batch
+    from stalkflag.batch import (
+        ENGINES,
+        check_spark,
+        fingerprint,
+        model_identity,
+        score_batch,
+        write_batch,
+    )
 
     if output_format not in {"csv", "parquet"}:
         raise ConfigError(f"--format must be csv or parquet, not {output_format!r}.", code="C050")
+    if engine not in ENGINES:
+        raise ConfigError(f"--engine must be local or spark, not {engine!r}.", code="C051")
+    if engine == "spark":
+        check_spark()
     start = time.perf_counter()
     chain = api.load_model(model, tracking_uri=tracking_uri)
     report = _accepted_for(out_dir, input_path, category_map, "scored")
@@ -430,6 +448,7 @@ def score(
             rows_rejected=len(report.rejected),
             timings={"load_model_read_and_validate": round(read_seconds, 2)},
             on_stage=(lambda s: status.update(s)) if status is not None else None,
+            engine=engine,
         )
         written = write_batch(
             result, out_dir, format=output_format, extra=_rejects(out_dir, report)
