@@ -126,10 +126,11 @@ def score_batch(
         rows_rejected: Rows that failed validation.
         timings: Seconds already spent (reading and validating), for the manifest.
         on_stage: Called with a short description as each stage starts.
-        chunk_size: About how many incidents to score at once (default :data:`CHUNK_SIZE`;
-            on Spark, one task's: enough tasks for every core, up to :data:`SPARK_CHUNK_SIZE`). Chunks hold whole suspects (every
-            pair of a suspect, so features across a suspect's victims are complete), so the
-            outputs do not depend on it; only the memory a chunk holds does.
+        chunk_size: About how many incidents to score at once (default :data:`CHUNK_SIZE`; on
+            Spark, per task: enough tasks for every core, up to :data:`SPARK_CHUNK_SIZE`).
+            Chunks hold whole suspects (every pair of a suspect, so features across a suspect's
+            victims are complete), so the outputs do not depend on it; only the memory a chunk
+            holds does.
         engine: ``"local"`` (DuckDB linkage, scoring in this process) or ``"spark"`` (Splink's
             Spark backend, then reading, scoring and patterns one Spark task per chunk; see
             :mod:`._spark`). The outputs are the same.
