@@ -66,6 +66,12 @@ def trained(tmp_path_factory):
 
     config = load_config(
         PROJECT / "pipelines" / "train.yaml",
-        ["data.synthetic.n_incidents=3000", "data.synthetic.n_unseen=800"],
+        # 167 validation pairs are too few to place a flag at 0.80 precision less one standard
+        # error on every split; the tests need a flag, not that margin.
+        [
+            "data.synthetic.n_incidents=3000",
+            "data.synthetic.n_unseen=800",
+            "decision.precision_z=0",
+        ],
     )
     return run_training(config, work_dir=tmp_path_factory.mktemp("train"))

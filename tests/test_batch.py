@@ -151,7 +151,8 @@ def test_outputs_are_written_alike_as_csv_and_parquet_with_a_manifest(batch, tmp
     csv = write_batch(result, tmp_path / "csv", format="csv")
     pq = write_batch(result, tmp_path / "pq", format="parquet")
     assert [p.name for p in csv] == [
-        "incidents.csv", "patterns.csv", "suspects.csv", "report.html", "manifest.json"
+        "incidents.csv", "patterns.csv", "suspects.csv", "people.csv", "report.html",
+        "manifest.json",
     ]  # fmt: skip
     a = pd.read_csv(tmp_path / "csv" / "patterns.csv", dtype={"pair_id": str})
     b = pd.read_parquet(tmp_path / "pq" / "patterns.parquet")
@@ -159,7 +160,7 @@ def test_outputs_are_written_alike_as_csv_and_parquet_with_a_manifest(batch, tmp
     np.testing.assert_allclose(a["score"], b["score"])
     manifest = json.loads((tmp_path / "pq" / "manifest.json").read_text())
     assert manifest["rows"] == {"read": len(export), "accepted": len(export), "rejected": 0,
-                                "scored": len(export)}  # fmt: skip
+                                "scored": len(export), "history": 0, "history_replaced": 0}  # fmt: skip
     assert manifest["model"]["version"] == "7" and len(manifest["inputs"][0]["sha256"]) == 64
     assert manifest["outputs"] == [p.name for p in pq[:-1]]
     assert set(manifest["timings_seconds"]) >= {"link_and_read", "score_and_explain"}
@@ -171,7 +172,7 @@ def test_report_opens_in_chromium_and_shows_markup_as_text(batch, tmp_path):
     from playwright.sync_api import sync_playwright
 
     result, _ = batch
-    page_path = write_batch(result, tmp_path / "out")[3]
+    page_path = next(p for p in write_batch(result, tmp_path / "out") if p.name == "report.html")
     assert "http://" not in result.report and "https://" not in result.report  # nothing fetched
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:

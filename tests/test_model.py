@@ -42,7 +42,13 @@ from stalkflag.model._evaluate import (
     wilson_interval,
 )
 from stalkflag.model._explain import feature_group
-from stalkflag.model._prepare import NOTE_TEXT
+from stalkflag.model._prepare import (
+    NOTE_TEXT,
+    KnownNames,
+    name_first_seen,
+    read_incidents,
+    time_order,
+)
 from stalkflag.model._train import split_groups
 from tests.conftest import PROJECT
 
@@ -403,6 +409,36 @@ def prepared(chain, by_time):
         by_time, linkage_model=chain.linkage_model, linkage_threshold=chain.linkage_threshold
     )
     return prepared
+
+
+def test_notes_read_in_any_subset_and_order_read_as_in_the_whole_export(by_time):
+    """What lets the Spark engine read chunks of rows apart: a note is read from its own row,
+    its time rank in the export and when each name was first seen, whatever rows come with it."""
+    export = by_time.iloc[:400]
+    rank = time_order(export)
+    matches, masked = read_incidents(export, rank)
+    rows = np.random.default_rng(1).permutation(len(export))[:150]
+    first = name_first_seen(export, rank)
+    part = read_incidents(export.iloc[rows], rank[rows], first)
+    assert part == ([matches[i] for i in rows], [masked[i] for i in rows])
+    last = max(first, key=first.__getitem__)  # a name first seen late is unknown before then
+    assert last in KnownNames(first, first[last]) and last not in KnownNames(first, first[last] - 1)
+    # A name the export's fields use is masked from its first incident on, read with or
+    # without the rows that named it (the third row alone still masks "Quill").
+    three = pd.DataFrame(
+        {
+            "incident_id": ["A", "B", "C"],
+            "reported_at": pd.to_datetime(["2024-01-03", "2024-01-01", "2024-01-02"]),
+            "victim_name": ["Ann Brook", "Ann Brook", "Xavier Quill"],
+            "suspect_name": ["Bob Jones", "Bob Jones", "Bob Jones"],
+            "notes": ["Quill was there again.", "Quill was there.", "Bob Jones shouted."],
+        }
+    )
+    rank = time_order(three)
+    _, masked = read_incidents(three, rank)
+    assert masked[:2] == ["<NAME> was there again.", "Quill was there."]
+    alone = read_incidents(three.iloc[[0]], rank[[0]], name_first_seen(three, rank))
+    assert alone[1] == ["<NAME> was there again."]
 
 
 def test_test_set_victims_are_disjoint_from_training(trained, chain):

@@ -104,7 +104,8 @@ def test_score_writes_every_output_as_parquet_with_its_manifest(
     result = run("score", str(synth_csv), "--out", str(out), "--format", "parquet",
                  store=store, cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    names = ["incidents.parquet", "patterns.parquet", "suspects.parquet", "report.html"]
+    names = ["incidents.parquet", "patterns.parquet", "suspects.parquet", "people.parquet",
+             "report.html"]  # fmt: skip
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["outputs"] == names and all((out / n).exists() for n in names)
     assert manifest["model"] == manifest["model"] | {"uri": "models:/stalkflag@champion",

@@ -39,7 +39,10 @@ from stalkflag.batch._history import (
     update_registry,
 )
 from stalkflag.batch._patterns import PATTERN_COLUMNS, SUSPECT_COLUMNS, pattern_table, suspect_table
-from stalkflag.batch._report import report_html
+from stalkflag.batch._report import report_html, report_pairs
+from stalkflag.batch._spark import SPARK_CHUNK_SIZE, check_spark, score_on_spark, spark_session
+from stalkflag.errors import ConfigError
+from stalkflag.linkage import link_incidents
 from stalkflag.model import ScoringChain, prepare
 from stalkflag.model._score import model_identity
 from stalkflag.text import TEXT_PIPELINE
@@ -48,10 +51,13 @@ __all__ = [
     "ACTIONS",
     "CHUNK_SIZE",
     "COUNTING_RULES_SINCE",
+    "ENGINES",
     "PATTERN_COLUMNS",
     "REGISTRY_COLUMNS",
+    "SPARK_CHUNK_SIZE",
     "SUSPECT_COLUMNS",
     "BatchResult",
+    "check_spark",
     "fingerprint",
     "history_files",
     "model_identity",
@@ -66,6 +72,8 @@ logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 50_000
 """About how many incidents :func:`score_batch` scores at once (whole suspects per chunk)."""
+ENGINES = ("local", "spark")
+"""Where :func:`score_batch` runs: in this process, or on Spark (:mod:`._spark`)."""
 
 INCIDENT_COLUMNS = (
     "incident_id", "pair_id", "victim_person_id", "suspect_person_id", "reported_at",
@@ -119,7 +127,9 @@ def score_batch(
     rows_rejected: int = 0,
     timings: dict[str, float] | None = None,
     on_stage: Callable[..., None] | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
+    engine: str = "local",
+    spark=None,
     history: pd.DataFrame | None = None,
     history_inputs: Sequence[dict[str, Any]] = (),
     registry: pd.DataFrame | None = None,
@@ -137,9 +147,16 @@ def score_batch(
         on_stage: Called as the work goes on with a short description of the stage and,
             where the stage counts its work, how much is done and the total
             (``on_stage(stage, done, total)``).
-        chunk_size: About how many incidents to score at once. Chunks hold whole suspects
-            (every pair of a suspect, so features across a suspect's victims are complete), so
-            the scores do not depend on it; only the memory the scoring stage holds does.
+        chunk_size: About how many incidents to score at once (default :data:`CHUNK_SIZE`; on
+            Spark, per task: enough tasks for every core, up to :data:`SPARK_CHUNK_SIZE`).
+            Chunks hold whole suspects (every pair of a suspect, so features across a suspect's
+            victims are complete), so the outputs do not depend on it; only the memory a chunk
+            holds does.
+        engine: ``"local"`` (DuckDB linkage, scoring in this process) or ``"spark"`` (Splink's
+            Spark backend, then reading, scoring and patterns one Spark task per chunk; see
+            :mod:`._spark`). The outputs are the same.
+        spark: The Spark session for ``engine="spark"`` (default: the active session, else a
+            new one, local unless ``SPARK_MASTER`` names a cluster, stopped at the end).
         history: Validated incidents of earlier exports, linked and scored with these so that
             their courses of conduct are seen whole; only the new incidents, and the patterns
             and suspects they belong to, are in the outputs. A new row replaces an earlier row
@@ -147,8 +164,13 @@ def score_batch(
         history_inputs: :func:`fingerprint` of each history file, for the manifest (so a later
             run can name this output folder as its history).
         registry: The people registry so far (:data:`REGISTRY_COLUMNS`), carried forward.
+
+    Raises:
+        ConfigError: An unknown engine, or Spark cannot run here (no PySpark or no Java).
     """
-    if chunk_size < 1:
+    if engine not in ENGINES:
+        raise ConfigError(f"engine must be {' or '.join(ENGINES)}, not {engine!r}.", code="C051")
+    if chunk_size is not None and chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
     stage = on_stage or _log_stage
     watch = Stopwatch(timings)
@@ -157,28 +179,15 @@ def score_batch(
 
     new_ids = incidents["incident_id"].to_numpy()
     everything, replaced = combine(history, incidents)
-    stage(f"linking {len(everything):,} incidents")
-    prepared, _ = prepare(
-        everything,
-        linkage_model=chain.linkage_model,
-        linkage_threshold=chain.linkage_threshold,
-        on_read=lambda done, total: stage("reading the notes", done, total),
-    )
-    done("link_and_read")
-    chunks = suspect_chunks(prepared.links["suspect_person_id"], chunk_size)
-    scored_parts, pattern_parts = [], []
-    scored_so_far = 0
-    for rows in chunks:
-        stage("scoring and explaining", scored_so_far, len(everything))
-        scored_so_far += len(rows)
-        part = prepared.subset(rows)
-        scored_part = chain.score(part)
-        scored_parts.append(scored_part)
-        pattern_parts.append(pattern_table(scored_part, part, chain))
-    stage("scoring and explaining", scored_so_far, len(everything))
-    done("score_and_explain")
+    if engine == "spark":
+        scored, pattern_parts, matches, links, ran = _score_spark(
+            everything, chain, new_ids, chunk_size=chunk_size, spark=spark, stage=stage, done=done
+        )
+    else:
+        scored, pattern_parts, matches, links, ran = _score_local(
+            everything, chain, chunk_size=chunk_size or CHUNK_SIZE, stage=stage, done=done
+        )
     stage("gathering patterns")
-    scored = _in_row_order(scored_parts, chunks, chain)
     patterns = _by_score(pattern_parts)
     suspects = suspect_table(patterns)
     new = is_new(scored, new_ids)
@@ -198,6 +207,7 @@ def score_batch(
     done("patterns")
     manifest = {
         "stalkflag_version": __version__,
+        "engine": ran,
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "model": model
         | {
@@ -231,13 +241,13 @@ def score_batch(
         out,
         patterns,
         suspects,
-        prepared,
+        matches,
         manifest,
         flag_threshold=chain.flag_threshold,
         review_threshold=chain.review_threshold,
     )
     done("report")
-    people = update_registry(registry, prepared.links, prepared.incidents)
+    people = update_registry(registry, links, everything)
     manifest["people"] = {
         "active": int(people["status"].eq("active").sum()),
         "merged": int(people["status"].eq("merged").sum()),
@@ -249,6 +259,69 @@ def score_batch(
 def _log_stage(stage: str, done: int | None = None, total: int | None = None) -> None:
     if not done:  # once per stage
         logger.info("%s", stage)
+
+
+def _score_local(incidents, chain, *, chunk_size, stage, done):
+    """Link (DuckDB) and read in this process, then score chunk by chunk."""
+    stage(f"linking {len(incidents):,} incidents")
+    prepared, _ = prepare(
+        incidents,
+        linkage_model=chain.linkage_model,
+        linkage_threshold=chain.linkage_threshold,
+        on_read=lambda n, total: stage("reading the notes", n, total),
+    )
+    done("link_and_read")
+    chunks = suspect_chunks(prepared.links["suspect_person_id"], chunk_size)
+    scored_parts, pattern_parts = [], []
+    so_far = 0
+    for rows in chunks:
+        stage("scoring and explaining", so_far, len(incidents))
+        so_far += len(rows)
+        part = prepared.subset(rows)
+        scored_part = chain.score(part)
+        scored_parts.append(scored_part)
+        pattern_parts.append(pattern_table(scored_part, part, chain))
+    stage("scoring and explaining", so_far, len(incidents))
+    done("score_and_explain")
+    ran = {"name": "local", "chunks": len(chunks)}
+    scored = _in_row_order(scored_parts, chunks, chain)
+    return scored, pattern_parts, prepared.matches, prepared.links, ran
+
+
+def _score_spark(incidents, chain, new_ids, *, chunk_size, spark, stage, done):
+    """Link on Splink's Spark backend, then read, score and explain one Spark task per chunk
+    (:func:`._spark.score_on_spark`); the driver fetches the matches of the pairs the report
+    shows (among the pairs of the new incidents, ``new_ids``)."""
+    incidents = incidents.reset_index(drop=True)
+    with spark_session(spark) as session:
+        stage(f"linking {len(incidents):,} incidents on Spark")
+        links = link_incidents(
+            incidents,
+            model=chain.linkage_model,
+            backend="spark",
+            spark=session,
+            cluster_threshold=chain.linkage_threshold,
+        ).incidents.reset_index(drop=True)
+        done("link")
+        # By default, enough chunks for every core Spark has, up to SPARK_CHUNK_SIZE each.
+        tasks = session.sparkContext.defaultParallelism
+        chunk_size = chunk_size or min(SPARK_CHUNK_SIZE, -(-len(incidents) // max(tasks, 1)))
+        chunks = suspect_chunks(links["suspect_person_id"], max(chunk_size, 1))
+        ran = {"name": "spark", "master": session.sparkContext.master, "chunks": len(chunks)}
+        if not chunks:
+            return chain.score_columns_empty(), [], {}, links, ran
+        stage(f"reading and scoring on Spark: {len(chunks):,} tasks of whole suspects")
+        shown = set(links.loc[is_new(incidents, new_ids), "pair_id"])
+        scored, patterns, matches = score_on_spark(
+            incidents,
+            links,
+            chain,
+            chunks,
+            session,
+            lambda p: report_pairs(_by_score([p[p["pair_id"].isin(shown)]])),
+        )
+        done("read_score_and_explain")
+    return scored, [patterns], matches, links, ran
 
 
 def suspect_chunks(suspects: pd.Series, chunk_size: int) -> list[np.ndarray]:
@@ -297,8 +370,8 @@ def outputs(
     format: str = "csv",
     extra: dict[Path, pd.DataFrame] | None = None,
 ) -> dict[Path, pd.DataFrame | str]:
-    """What :func:`write_batch` writes, by path: ``incidents``, ``patterns`` and ``suspects``
-    (``.csv`` or ``.parquet``), ``report.html``, any ``extra`` frames (the rejects) and
+    """What :func:`write_batch` writes, by path: ``incidents``, ``patterns``, ``suspects`` and
+    ``people`` (the registry; ``.csv`` or ``.parquet``), ``report.html``, any ``extra`` frames (the rejects) and
     ``manifest.json`` listing them all."""
     if format not in {"csv", "parquet"}:
         raise ValueError(f"format must be csv or parquet, not {format!r}")

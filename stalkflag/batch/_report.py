@@ -7,6 +7,7 @@ Every value from the export is HTML-escaped: a note holding ``<script>`` shows a
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -14,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from stalkflag.batch._actions import ACTIONS
-from stalkflag.model import Prepared
-from stalkflag.text import behaviour_records
+from stalkflag.text import BehaviourMatch, behaviour_records
 
 __all__ = ["report_html"]
 
@@ -71,12 +71,21 @@ def _histogram(scores: np.ndarray, flag: float, review: float) -> str:
     )
 
 
-def _timeline(rows: pd.DataFrame, prepared: Prepared, labels: dict[str, str]) -> str:
+Matches = Mapping[int, Sequence[BehaviourMatch]] | Sequence[Sequence[BehaviourMatch]]
+"""Each scored row's behaviour matches, by row position (all rows, or the shown pairs' rows)."""
+
+
+def report_pairs(patterns: pd.DataFrame) -> pd.Series:
+    """The pairs the report shows with their timelines: flagged, then review, highest first."""
+    return patterns.loc[patterns["decision"] != "clear", "pair_id"].head(_TOP)
+
+
+def _timeline(rows: pd.DataFrame, matches: Matches, labels: dict[str, str]) -> str:
     lines = []
     for i, row in rows.iterrows():
         read = [
             f"{escape(labels.get(m.behaviour, m.behaviour))}: <q>{escape(m.text)}</q>"
-            for m in prepared.matches[int(i)]  # type: ignore[call-overload]
+            for m in matches[int(i)]  # type: ignore[call-overload]
             if m.counts
         ]
         lines.append(
@@ -97,7 +106,7 @@ def _timeline(rows: pd.DataFrame, prepared: Prepared, labels: dict[str, str]) ->
     )
 
 
-def _pattern(p: pd.Series, rows: pd.DataFrame, prepared: Prepared, labels: dict[str, str]) -> str:
+def _pattern(p: pd.Series, rows: pd.DataFrame, matches: Matches, labels: dict[str, str]) -> str:
     kind = p["flag_type"] or {
         "flag": "flagged, already recorded as stalking",
         "review": "review",
@@ -131,7 +140,7 @@ def _pattern(p: pd.Series, rows: pd.DataFrame, prepared: Prepared, labels: dict[
         + (f"<p><b>S-DASH answered from the notes</b> (to confirm):</p><ul>{answers}</ul>" if answers else "")
         + (f"<p><b>Counting rules:</b> {escape(p['counting_rules_finding'])}</p>" if p["counting_rules_finding"] else "")
         + (f"<p><b>Recommended actions:</b></p><ul>{actions}</ul>" if actions else "")
-        + _timeline(rows, prepared, labels)
+        + _timeline(rows, matches, labels)
         + "</section>"
     )  # fmt: skip
 
@@ -140,13 +149,13 @@ def report_html(
     scored: pd.DataFrame,
     patterns: pd.DataFrame,
     suspects: pd.DataFrame,
-    prepared: Prepared,
+    matches: Matches,
     manifest: dict[str, Any],
     *,
     flag_threshold: float,
     review_threshold: float,
 ) -> str:
-    """The whole page."""
+    """The whole page (``matches``: at least the rows of :func:`report_pairs`'s pairs)."""
     counts = manifest["rows"]
     decided = patterns["decision"].value_counts()
     misclassified = int((patterns["flag_type"] == "possible_misclassification").sum())
@@ -184,10 +193,10 @@ def report_html(
     if by_force:
         charts.append(_bars("Flagged patterns, by force", by_force, colour="#8a1c1c"))
     labels = {b: r.label for b, r in behaviour_records().items()}
-    top = patterns[patterns["decision"] != "clear"].head(_TOP)
+    top = patterns[patterns["pair_id"].isin(report_pairs(patterns))]
     members = scored.reset_index().groupby("pair_id")
     sections = "".join(
-        _pattern(p, scored.loc[members.get_group(p["pair_id"])["index"]].sort_values("reported_at"), prepared, labels)
+        _pattern(p, scored.loc[members.get_group(p["pair_id"])["index"]].sort_values("reported_at"), matches, labels)
         for _, p in top.iterrows()
     ) or "<p>No pattern was flagged or sent to review.</p>"  # fmt: skip
     serial = (

@@ -424,6 +424,13 @@ def score(
     ] = "csv",
     tracking_uri: TrackingUri = None,
     category_map: CategoryMap = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="local (this machine) or spark (Splink on Spark, scoring in Spark tasks; "
+            "local mode unless SPARK_MASTER names a cluster). The outputs are the same."
+        ),
+    ] = "local",
 ) -> None:
     """Score exports and write, into OUT: incidents (score, decision, flag type, reasons,
     recommended actions, model version), patterns (one row per suspect->victim pair: behaviours,
@@ -434,10 +441,22 @@ def score(
     Rows that fail validation go to OUT/rejects.csv. Exit code 0: every row scored; 1: some
     rows rejected; 2: unusable input, option or model; 3: an output cannot be written.
     """
-    from stalkflag.batch import fingerprint, history_files, model_identity, score_batch, write_batch
+    from stalkflag.batch import (
+        ENGINES,
+        check_spark,
+        fingerprint,
+        history_files,
+        model_identity,
+        score_batch,
+        write_batch,
+    )
 
     if output_format not in {"csv", "parquet"}:
         raise ConfigError(f"--format must be csv or parquet, not {output_format!r}.", code="C050")
+    if engine not in ENGINES:
+        raise ConfigError(f"--engine must be local or spark, not {engine!r}.", code="C051")
+    if engine == "spark":
+        check_spark()
     start = time.perf_counter()
     chain = api.load_model(model, tracking_uri=tracking_uri)
     past_files = history_files(history or [])
@@ -458,6 +477,7 @@ def score(
             history=past,
             history_inputs=[fingerprint(p) for p in past_files],
             registry=previous_people,
+            engine=engine,
         )
         stage("writing the outputs")
         extra = _rejects(out_dir, report)

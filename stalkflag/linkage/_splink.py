@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 import tempfile
 import time
 import uuid
@@ -60,13 +62,26 @@ class SplinkRun:
     clusters: pd.DataFrame
 
 
-def make_spark_session(*, cores: int = 2, memory: str = "4g", checkpoint_dir: str | None = None):
-    """A local Spark session set up for Splink (similarity UDFs, few shuffle partitions)."""
+def make_spark_session(
+    *,
+    cores: int = 2,
+    memory: str = "4g",
+    checkpoint_dir: str | None = None,
+    master: str | None = None,
+):
+    """A Spark session set up for Splink (similarity UDFs, few shuffle partitions): local mode
+    on ``cores`` cores unless ``master`` (default: the ``SPARK_MASTER`` environment variable)
+    names a cluster, e.g. ``spark://host:7077`` or ``yarn``. In local mode, Python tasks run
+    this interpreter unless ``PYSPARK_PYTHON`` names another; on a cluster, set it to a Python
+    with stalkflag installed."""
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
+    master = master or os.environ.get("SPARK_MASTER") or f"local[{cores}]"
+    if master.startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (
-        SparkSession.builder.master(f"local[{cores}]")
+        SparkSession.builder.master(master)
         .appName("stalkflag-linkage")
         .config("spark.jars", similarity_jar_location())
         .config("spark.sql.shuffle.partitions", str(2 * cores))

@@ -9,7 +9,8 @@ before the scikit-learn pipeline, not inside it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +29,11 @@ __all__ = [
     "INCIDENT_COLUMNS",
     "LINK_COLUMNS",
     "NOTE_TEXT",
+    "KnownNames",
     "Prepared",
+    "name_first_seen",
     "prepare",
+    "read_incidents",
     "recorded_labels",
     "time_order",
 ]
@@ -112,8 +116,7 @@ def prepare(
     on_read: Callable[[int, int], None] | None = None,
 ) -> tuple[Prepared, dict[str, Any]]:
     """Link validated incidents and read their notes (``linkage_evidence``: the optional
-    Splink comparisons to train with when no ``linkage_model`` is given; ``on_read``: called
-    with the notes read so far and their total as reading goes on).
+    Splink comparisons to train with when no ``linkage_model`` is given).
 
     Returns:
         The prepared incidents and the linkage model used (trained here when none is given).
@@ -126,41 +129,101 @@ def prepare(
         memory_limit=memory_limit,
         evidence=linkage_evidence,
     )
-    nlp = nlp or make_text_pipeline()
-    n = len(incidents)
-    notes = incidents["notes"].fillna("").tolist()
-    victims = incidents["victim_name"].to_numpy()
-    suspects = incidents["suspect_name"].to_numpy()
-    # Notes are read in time order, one at a time, keeping only their matches, counts and
-    # masked text (never every tokenised note at once). Names to mask come from the name
-    # fields of incidents up to each one, so a later incident never changes how an earlier
-    # note is read.
-    order = np.argsort(time_order(incidents), kind="stable")
-    matches: list[tuple[BehaviourMatch, ...]] = [()] * n
-    rows: list[list[int]] = [[]] * n
-    masked = [""] * n
-    names: set[str] = set()
-    docs = iter_notes(
-        nlp, (notes[i] for i in order), (name_roles(victims[i], suspects[i]) for i in order)
-    )
-    for k, (i, doc) in enumerate(zip(order, docs, strict=True)):
-        if on_read is not None and k % _READ_TICK == 0:
-            on_read(k, n)
-        matches[i] = tuple(doc._.behaviours)
-        rows[i] = behaviour_row(matches[i])
-        own = name_lexicon(v for v in (victims[i], suspects[i]) if isinstance(v, str))
-        names |= own
-        masked[i] = mask_doc(doc, names, own)
-    if on_read is not None:
-        on_read(n, n)
-    logger.info("read %d notes", n)
+    matches, masked = read_incidents(incidents, time_order(incidents), nlp=nlp, on_read=on_read)
+    rows = [behaviour_row(m) for m in matches]
     prepared = Prepared(
         incidents, result.incidents.reset_index(drop=True), matches, behaviour_frame(rows), masked
     )
     return prepared, result.model
 
 
-_READ_TICK = 1000
+def name_first_seen(incidents: pd.DataFrame, rank: np.ndarray) -> dict[str, int]:
+    """Each name token of the incidents' name fields (:func:`name_lexicon`) -> the smallest
+    time rank (:func:`time_order`) of an incident whose name fields use it."""
+    first: dict[str, int] = {}
+    victims = incidents["victim_name"].to_numpy()
+    suspects = incidents["suspect_name"].to_numpy()
+    for i in range(len(incidents)):
+        for token in _own_names(victims[i], suspects[i]):
+            first[token] = min(first.get(token, int(rank[i])), int(rank[i]))
+    return first
+
+
+class KnownNames(AbstractSet[str]):
+    """The name tokens known when one incident is read: those first seen (:func:`name_first_seen`)
+    at or before its time rank, i.e. the names of incidents up to it."""
+
+    def __init__(self, first_seen: Mapping[str, int], rank: int) -> None:
+        self._first = first_seen
+        self._rank = rank
+
+    def __contains__(self, name: object) -> bool:
+        seen = self._first.get(name) if isinstance(name, str) else None
+        return seen is not None and seen <= self._rank
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, seen in self._first.items() if seen <= self._rank)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def read_incidents(
+    incidents: pd.DataFrame,
+    rank: np.ndarray,
+    first_seen: Mapping[str, int] | None = None,
+    *,
+    nlp=None,
+    on_read: Callable[[int, int], None] | None = None,
+) -> tuple[list[tuple[BehaviourMatch, ...]], list[str]]:
+    """Read incidents' notes: each note's behaviour matches and its masked text.
+
+    Names to mask come from the name fields of incidents up to each one in time, so a later
+    incident never changes how an earlier note is read. Each note is read on its own, given its
+    time rank among the whole export and when each name was first seen, so any subset of the
+    rows, in any order, reads exactly as the whole export does (the Spark engine reads chunks of
+    rows on its executors this way).
+
+    Args:
+        incidents: Validated incidents (``notes``, ``victim_name``, ``suspect_name``).
+        rank: Each row's time rank in the whole export (:func:`time_order`).
+        first_seen: :func:`name_first_seen` of the whole export (default: of ``incidents``,
+            when they are the whole export).
+        nlp: The text pipeline (default: :func:`stalkflag.text.make_text_pipeline`).
+        on_read: Called with the notes read so far and their total, every thousand notes.
+
+    Returns:
+        Per row, in the rows' order: the matches, and the masked note.
+    """
+    rank = np.asarray(rank)
+    first = name_first_seen(incidents, rank) if first_seen is None else first_seen
+    nlp = nlp or make_text_pipeline()
+    n = len(incidents)
+    notes = incidents["notes"].fillna("").tolist()
+    victims = incidents["victim_name"].to_numpy()
+    suspects = incidents["suspect_name"].to_numpy()
+    # Notes are read one at a time, keeping only their matches and masked text (never every
+    # tokenised note at once).
+    matches: list[tuple[BehaviourMatch, ...]] = [()] * n
+    masked = [""] * n
+    docs = iter_notes(
+        nlp, (notes[i] for i in range(n)), (name_roles(victims[i], suspects[i]) for i in range(n))
+    )
+    for i, doc in enumerate(docs):
+        if on_read is not None and i % 1000 == 0:
+            on_read(i, n)
+        matches[i] = tuple(doc._.behaviours)
+        masked[i] = mask_doc(
+            doc, KnownNames(first, int(rank[i])), _own_names(victims[i], suspects[i])
+        )
+    if on_read is not None:
+        on_read(n, n)
+    logger.info("read %d notes", n)
+    return matches, masked
+
+
+def _own_names(victim, suspect) -> frozenset[str]:
+    return name_lexicon(v for v in (victim, suspect) if isinstance(v, str))
 
 
 def recorded_labels(prepared: Prepared) -> np.ndarray:
