@@ -184,6 +184,47 @@ def test_score_with_history_keeps_ids_and_reads_several_inputs(trained_store, sy
     assert moved.returncode == 2 and "no longer there" in _one_error(moved)
 
 
+def test_score_on_a_terminal_draws_progress_with_counts_and_logs_above_it(
+    trained_store, synth_csv, tmp_path
+):
+    """On a terminal (a pseudo-terminal here) each stage is a bar with counts and time left,
+    and log lines print through the same console; the run ends as it does in a log."""
+    import pty
+    import select
+
+    store, trained, _, _ = trained_store
+    assert trained.returncode == 0
+    main, child = pty.openpty()
+    env = {**os.environ, "MLFLOW_TRACKING_URI": store, "COLUMNS": "160", "TERM": "xterm"}
+    process = subprocess.Popen(
+        [str(STALKFLAG), "score", str(synth_csv), "--out", str(tmp_path / "out")],
+        stdin=child, stdout=child, stderr=child, cwd=tmp_path, env=env, close_fds=True,
+    )  # fmt: skip
+    os.close(child)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([main], [], [], 600)
+        if not ready:
+            process.kill()
+            break
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait(timeout=60)
+    os.close(main)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert process.returncode == 0, screen[-3000:]
+    assert "Traceback" not in screen
+    assert re.search(r"reading the notes.*\d+/\d+", screen)  # counts while reading
+    assert "left" in screen and "scoring and explaining" in screen
+    assert "INFO" in screen  # logs shown, through the console
+    assert (tmp_path / "out" / "report.html").exists()
+
+
 def _one_error(result) -> str:
     """The one ``error`` line a user's mistake prints (MLflow may log INFO lines too), with no
     traceback."""

@@ -70,11 +70,15 @@ def _root(
     """Find stalking recorded as something else in police incident logs."""
     if not verbose:  # library warnings (pandas, Splink) are for developers, not for users
         warnings.simplefilter("ignore")
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    if err.is_terminal:  # through the console, so log lines print above a progress bar
+        from rich.logging import RichHandler
+
+        handler: logging.Handler = RichHandler(console=err, show_time=False, show_path=False)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
 
 
 @app.command()
@@ -549,16 +553,17 @@ def _stages():
 
     class _Live:
         task = None
+        stage = ""
 
         def __enter__(self):
             progress.start()
             return self.update
 
         def update(self, stage: str, done: int | None = None, total: int | None = None) -> None:
-            if self.task is None or progress.tasks[self.task].description != stage:
+            if self.task is None or stage != self.stage:
                 if self.task is not None:
                     progress.remove_task(self.task)
-                self.task = progress.add_task(stage, total=total)
+                self.task, self.stage = progress.add_task(stage, total=total), stage
             progress.update(self.task, completed=done or 0, total=total)
 
         def __exit__(self, *exc):
