@@ -18,8 +18,7 @@ import pandas as pd
 from stalkflag._defaults import LINKAGE_EVIDENCE
 from stalkflag.features import behaviour_frame, behaviour_row
 from stalkflag.linkage import CLUSTER_THRESHOLD, link_incidents
-from stalkflag.text import BEHAVIOURS, BehaviourMatch, iter_notes, make_text_pipeline, name_roles
-from stalkflag.text._placeholders import mask_doc, name_lexicon
+from stalkflag.text import BEHAVIOURS, BehaviourMatch, read_for_model
 from stalkflag.text._sentences import about_people
 
 __all__ = [
@@ -108,9 +107,12 @@ def prepare(
     memory_limit: str = "1.5GB",
     nlp=None,
     linkage_evidence: tuple[str, ...] = LINKAGE_EVIDENCE,
+    workers: int | None = None,
 ) -> tuple[Prepared, dict[str, Any]]:
     """Link validated incidents and read their notes (``linkage_evidence``: the optional
-    Splink comparisons to train with when no ``linkage_model`` is given).
+    Splink comparisons to train with when no ``linkage_model`` is given; ``workers``: the
+    processes to read notes in, see :func:`stalkflag.text.read_for_model`; 1 reads in this
+    process, and the result is the same whatever the number).
 
     Returns:
         The prepared incidents and the linkage model used (trained here when none is given).
@@ -123,29 +125,23 @@ def prepare(
         memory_limit=memory_limit,
         evidence=linkage_evidence,
     )
-    nlp = nlp or make_text_pipeline()
+    # Each note is read on its own (in worker processes when there are many), keeping only
+    # its matches, counts and masked text, never every tokenised note. Names to mask are
+    # those of the name fields of incidents up to each one in time, so a later incident never
+    # changes how an earlier note is read (see stalkflag.text._reading).
     n = len(incidents)
-    notes = incidents["notes"].fillna("").tolist()
-    victims = incidents["victim_name"].to_numpy()
-    suspects = incidents["suspect_name"].to_numpy()
-    # Notes are read in time order, one at a time, keeping only their matches, counts and
-    # masked text (never every tokenised note at once). Names to mask come from the name
-    # fields of incidents up to each one, so a later incident never changes how an earlier
-    # note is read.
-    order = np.argsort(time_order(incidents), kind="stable")
-    matches: list[tuple[BehaviourMatch, ...]] = [()] * n
-    rows: list[list[int]] = [[]] * n
-    masked = [""] * n
-    names: set[str] = set()
-    docs = iter_notes(
-        nlp, (notes[i] for i in order), (name_roles(victims[i], suspects[i]) for i in order)
+    read = read_for_model(
+        incidents["notes"].fillna("").tolist(),
+        incidents["victim_name"].to_numpy(),
+        incidents["suspect_name"].to_numpy(),
+        time_order(incidents),
+        workers=workers,
+        nlp=nlp,
     )
-    for i, doc in zip(order, docs, strict=True):
-        matches[i] = tuple(doc._.behaviours)
-        rows[i] = behaviour_row(matches[i])
-        own = name_lexicon(v for v in (victims[i], suspects[i]) if isinstance(v, str))
-        names |= own
-        masked[i] = mask_doc(doc, names, own)
+    matches = [m for m, _ in read]
+    masked = [t for _, t in read]
+    del read
+    rows = [behaviour_row(m) for m in matches]
     logger.info("read %d notes", n)
     prepared = Prepared(
         incidents, result.incidents.reset_index(drop=True), matches, behaviour_frame(rows), masked
