@@ -68,6 +68,9 @@ def child_score(path: str, model: str, out: str, tracking_uri: str | None) -> di
     clock = [time.perf_counter(), ""]
 
     def stage(name: str) -> None:
+        name = name.split(":")[0].split(" ")[0] if name.startswith(("linking", "scoring")) else name
+        if name == clock[1]:  # the next chunk of the same stage: one row, its highest peak
+            return
         now = time.perf_counter()
         if clock[1]:
             stages[str(clock[1])] = {"seconds": now - float(clock[0]), "peak_mb": _peak_mb()}
@@ -84,7 +87,7 @@ def child_score(path: str, model: str, out: str, tracking_uri: str | None) -> di
         model={"uri": model, "version": "benchmark"},
         inputs=[fingerprint(path)],
         rows_rejected=len(report.rejected),
-        on_stage=lambda s: stage(s.split(" ")[0] if s.startswith("linking") else s),
+        on_stage=stage,
     )
     stage("write outputs")
     write_batch(result, out, format="parquet")

@@ -125,6 +125,10 @@ def prepare(
         memory_limit=memory_limit,
         evidence=linkage_evidence,
     )
+    # Keep only the links and the model: the mentions and scored pairs are not needed after
+    # linkage (at 1M incidents they are millions of rows), so they go before the notes are read.
+    links, linkage_model = result.incidents.reset_index(drop=True), result.model
+    del result
     # Each note is read on its own (in worker processes when there are many), keeping only
     # its matches, counts and masked text, never every tokenised note. Names to mask are
     # those of the name fields of incidents up to each one in time, so a later incident never
@@ -143,10 +147,8 @@ def prepare(
     del read
     rows = [behaviour_row(m) for m in matches]
     logger.info("read %d notes", n)
-    prepared = Prepared(
-        incidents, result.incidents.reset_index(drop=True), matches, behaviour_frame(rows), masked
-    )
-    return prepared, result.model
+    prepared = Prepared(incidents, links, matches, behaviour_frame(rows), masked)
+    return prepared, linkage_model
 
 
 def recorded_labels(prepared: Prepared) -> np.ndarray:
