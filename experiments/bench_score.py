@@ -68,7 +68,8 @@ def child_score(path: str, model: str, out: str, tracking_uri: str | None) -> di
     clock = [time.perf_counter(), ""]
 
     def stage(name: str) -> None:
-        if name == clock[1]:  # progress within the stage
+        name = name.split(" ")[0] if name.startswith("linking") else name
+        if name == clock[1]:  # progress within the stage: one row, its highest peak
             return
         now = time.perf_counter()
         if clock[1]:
@@ -86,7 +87,7 @@ def child_score(path: str, model: str, out: str, tracking_uri: str | None) -> di
         model={"uri": model, "version": "benchmark"},
         inputs=[fingerprint(path)],
         rows_rejected=len(report.rejected),
-        on_stage=lambda s, *_: stage(s.split(" ")[0] if s.startswith("linking") else s),
+        on_stage=lambda s, *_: stage(s),
     )
     stage("write outputs")
     write_batch(result, out, format="parquet")

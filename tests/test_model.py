@@ -820,9 +820,13 @@ def _hits(folder: Path, tokens: set[str]) -> dict[str, set[str]]:
     for path in files:
         data = path.read_bytes()
         # MLflow copies the project's own uv.lock and pyproject.toml into a logged model (uv
-        # project detection); byte-identical copies of project files hold no training data.
-        if (PROJECT / path.name).is_file() and data == (PROJECT / path.name).read_bytes():
+        # project detection), and the model's code (models from code); byte-identical copies
+        # of project files hold no training data.
+        own = [PROJECT / path.name, *(PROJECT / "stalkflag").rglob(path.name)]
+        if any(p.is_file() and data == p.read_bytes() for p in own):
             continue
+        if path.name == "MLmodel":  # the signature's column types are MLflow's words
+            data = re.sub(rb'"type": "[a-z]+"', b"", data)
         blobs = {str(path): data}
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:

@@ -426,3 +426,74 @@ def test_normalised_text_expands_shorthand_and_keeps_placeholders_and_sentences(
         "victim said <NAME> sent messages and rang her x20. foloowed her with <VRM>!",
         "",
     ]
+
+
+# -- reading an export's notes for the model ---------------------------------------------------
+
+
+def _read_in_time_order(nlp, incidents):
+    """The reading as it was first written: notes one at a time in time order, masking with
+    the names of the name fields of every incident so far."""
+    import numpy as np
+
+    from stalkflag.model import time_order
+    from stalkflag.text import iter_notes, name_roles
+
+    notes = incidents["notes"].fillna("").tolist()
+    victims, suspects = incidents["victim_name"].to_numpy(), incidents["suspect_name"].to_numpy()
+    order = np.argsort(time_order(incidents), kind="stable")
+    out: list = [None] * len(notes)
+    names: set[str] = set()
+    roles = (name_roles(victims[i], suspects[i]) for i in order)
+    for i, doc in zip(order, iter_notes(nlp, (notes[i] for i in order), roles), strict=True):
+        own = name_lexicon(v for v in (victims[i], suspects[i]) if isinstance(v, str))
+        names |= own
+        out[i] = (tuple(doc._.behaviours), mask_doc(doc, names, own))
+    return out
+
+
+@pytest.mark.parametrize("workers, chunk", [(1, 2_000), (2, 2_000), (2, 97)])
+def test_notes_read_alike_in_one_process_or_several_and_in_any_row_order(
+    nlp, accepted, workers, chunk
+):
+    from stalkflag.model import time_order
+    from stalkflag.text import read_for_model
+
+    rows = accepted.iloc[:1500].sample(frac=1.0, random_state=workers + chunk)
+    rows = rows.reset_index(drop=True)
+    read = read_for_model(
+        rows["notes"].fillna("").tolist(),
+        rows["victim_name"].to_numpy(),
+        rows["suspect_name"].to_numpy(),
+        time_order(rows),
+        workers=workers,
+        chunk=chunk,
+    )
+    assert read == _read_in_time_order(nlp, rows)
+    assert sum(masked != note for (_, masked), note in zip(read, rows["notes"], strict=True)) > 500
+
+
+def test_a_name_is_masked_only_in_notes_from_its_first_appearance_on(nlp):
+    import pandas as pd
+
+    from stalkflag.model import time_order
+    from stalkflag.text import read_for_model
+
+    rows = pd.DataFrame(
+        {
+            "incident_id": ["INC-2", "INC-1"],
+            "reported_at": pd.to_datetime(["2024-02-01", "2024-01-01"]),
+            "victim_name": ["Ann Smith", "Mary Jones"],
+            "suspect_name": ["Tom Brady", None],
+            "notes": ["Victim says Jones called again.", "Smith followed her home."],
+        }
+    )
+    read = read_for_model(
+        rows["notes"].tolist(), rows["victim_name"].to_numpy(), rows["suspect_name"].to_numpy(),
+        time_order(rows), workers=1,
+    )  # fmt: skip
+    # "Jones" was named in an earlier incident; "Smith" only in a later one
+    assert [masked for _, masked in read] == [
+        "Victim says <NAME> called again.",
+        "Smith followed her home.",
+    ]

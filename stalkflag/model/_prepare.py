@@ -9,8 +9,7 @@ before the scikit-learn pipeline, not inside it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +19,8 @@ import pandas as pd
 from stalkflag._defaults import LINKAGE_EVIDENCE
 from stalkflag.features import behaviour_frame, behaviour_row
 from stalkflag.linkage import CLUSTER_THRESHOLD, link_incidents
-from stalkflag.text import BEHAVIOURS, BehaviourMatch, iter_notes, make_text_pipeline, name_roles
-from stalkflag.text._placeholders import mask_doc, name_lexicon
+from stalkflag.text import BEHAVIOURS, BehaviourMatch, read_for_model
+from stalkflag.text._reading import KnownNames, first_seen
 from stalkflag.text._sentences import about_people
 
 __all__ = [
@@ -113,10 +112,14 @@ def prepare(
     memory_limit: str = "1.5GB",
     nlp=None,
     linkage_evidence: tuple[str, ...] = LINKAGE_EVIDENCE,
+    workers: int | None = None,
     on_read: Callable[[int, int], None] | None = None,
 ) -> tuple[Prepared, dict[str, Any]]:
     """Link validated incidents and read their notes (``linkage_evidence``: the optional
-    Splink comparisons to train with when no ``linkage_model`` is given).
+    Splink comparisons to train with when no ``linkage_model`` is given; ``workers``: the
+    processes to read notes in, see :func:`stalkflag.text.read_for_model`; 1 reads in this
+    process, and the result is the same whatever the number; ``on_read``: called with the
+    notes read so far and their total as reading goes on).
 
     Returns:
         The prepared incidents and the linkage model used (trained here when none is given).
@@ -129,101 +132,64 @@ def prepare(
         memory_limit=memory_limit,
         evidence=linkage_evidence,
     )
-    matches, masked = read_incidents(incidents, time_order(incidents), nlp=nlp, on_read=on_read)
-    rows = [behaviour_row(m) for m in matches]
-    prepared = Prepared(
-        incidents, result.incidents.reset_index(drop=True), matches, behaviour_frame(rows), masked
+    # Keep only the links and the model: the mentions and scored pairs are not needed after
+    # linkage (at 1M incidents they are millions of rows), so they go before the notes are read.
+    links, linkage_model = result.incidents.reset_index(drop=True), result.model
+    del result
+    # Each note is read on its own (in worker processes when there are many), keeping only
+    # its matches, counts and masked text, never every tokenised note. Names to mask are
+    # those of the name fields of incidents up to each one in time, so a later incident never
+    # changes how an earlier note is read (see stalkflag.text._reading).
+    n = len(incidents)
+    read = read_for_model(
+        incidents["notes"].fillna("").tolist(),
+        incidents["victim_name"].to_numpy(),
+        incidents["suspect_name"].to_numpy(),
+        time_order(incidents),
+        workers=workers,
+        nlp=nlp,
+        on_read=on_read,
     )
-    return prepared, result.model
+    matches = [m for m, _ in read]
+    masked = [t for _, t in read]
+    del read
+    rows = [behaviour_row(m) for m in matches]
+    logger.info("read %d notes", n)
+    prepared = Prepared(incidents, links, matches, behaviour_frame(rows), masked)
+    return prepared, linkage_model
 
 
 def name_first_seen(incidents: pd.DataFrame, rank: np.ndarray) -> dict[str, int]:
-    """Each name token of the incidents' name fields (:func:`name_lexicon`) -> the smallest
-    time rank (:func:`time_order`) of an incident whose name fields use it."""
-    first: dict[str, int] = {}
-    victims = incidents["victim_name"].to_numpy()
-    suspects = incidents["suspect_name"].to_numpy()
-    for i in range(len(incidents)):
-        for token in _own_names(victims[i], suspects[i]):
-            first[token] = min(first.get(token, int(rank[i])), int(rank[i]))
-    return first
-
-
-class KnownNames(AbstractSet[str]):
-    """The name tokens known when one incident is read: those first seen (:func:`name_first_seen`)
-    at or before its time rank, i.e. the names of incidents up to it."""
-
-    def __init__(self, first_seen: Mapping[str, int], rank: int) -> None:
-        self._first = first_seen
-        self._rank = rank
-
-    def __contains__(self, name: object) -> bool:
-        seen = self._first.get(name) if isinstance(name, str) else None
-        return seen is not None and seen <= self._rank
-
-    def __iter__(self) -> Iterator[str]:
-        return (name for name, seen in self._first.items() if seen <= self._rank)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
+    """Each name token of the incidents' name fields -> the smallest time rank
+    (:func:`time_order`) of an incident whose name fields use it
+    (:func:`stalkflag.text._reading.first_seen`)."""
+    return first_seen(
+        incidents["victim_name"].to_numpy(), incidents["suspect_name"].to_numpy(), rank
+    )
 
 
 def read_incidents(
     incidents: pd.DataFrame,
     rank: np.ndarray,
-    first_seen: Mapping[str, int] | None = None,
+    first: Mapping[str, int] | None = None,
     *,
     nlp=None,
-    on_read: Callable[[int, int], None] | None = None,
 ) -> tuple[list[tuple[BehaviourMatch, ...]], list[str]]:
-    """Read incidents' notes: each note's behaviour matches and its masked text.
-
-    Names to mask come from the name fields of incidents up to each one in time, so a later
-    incident never changes how an earlier note is read. Each note is read on its own, given its
-    time rank among the whole export and when each name was first seen, so any subset of the
-    rows, in any order, reads exactly as the whole export does (the Spark engine reads chunks of
-    rows on its executors this way).
-
-    Args:
-        incidents: Validated incidents (``notes``, ``victim_name``, ``suspect_name``).
-        rank: Each row's time rank in the whole export (:func:`time_order`).
-        first_seen: :func:`name_first_seen` of the whole export (default: of ``incidents``,
-            when they are the whole export).
-        nlp: The text pipeline (default: :func:`stalkflag.text.make_text_pipeline`).
-        on_read: Called with the notes read so far and their total, every thousand notes.
-
-    Returns:
-        Per row, in the rows' order: the matches, and the masked note.
-    """
-    rank = np.asarray(rank)
-    first = name_first_seen(incidents, rank) if first_seen is None else first_seen
-    nlp = nlp or make_text_pipeline()
-    n = len(incidents)
-    notes = incidents["notes"].fillna("").tolist()
-    victims = incidents["victim_name"].to_numpy()
-    suspects = incidents["suspect_name"].to_numpy()
-    # Notes are read one at a time, keeping only their matches and masked text (never every
-    # tokenised note at once).
-    matches: list[tuple[BehaviourMatch, ...]] = [()] * n
-    masked = [""] * n
-    docs = iter_notes(
-        nlp, (notes[i] for i in range(n)), (name_roles(victims[i], suspects[i]) for i in range(n))
+    """Read some incidents' notes in this process: each note's behaviour matches and masked
+    text, given each row's time rank in the whole export and the whole export's
+    :func:`name_first_seen` (default: these rows are the whole export). Any subset of the rows,
+    in any order, reads exactly as the whole export does (the Spark engine's tasks read their
+    chunks so)."""
+    read = read_for_model(
+        incidents["notes"].fillna("").tolist(),
+        incidents["victim_name"].to_numpy(),
+        incidents["suspect_name"].to_numpy(),
+        np.asarray(rank),
+        workers=1,
+        nlp=nlp,
+        first=first,
     )
-    for i, doc in enumerate(docs):
-        if on_read is not None and i % 1000 == 0:
-            on_read(i, n)
-        matches[i] = tuple(doc._.behaviours)
-        masked[i] = mask_doc(
-            doc, KnownNames(first, int(rank[i])), _own_names(victims[i], suspects[i])
-        )
-    if on_read is not None:
-        on_read(n, n)
-    logger.info("read %d notes", n)
-    return matches, masked
-
-
-def _own_names(victim, suspect) -> frozenset[str]:
-    return name_lexicon(v for v in (victim, suspect) if isinstance(v, str))
+    return [m for m, _ in read], [t for _, t in read]
 
 
 def recorded_labels(prepared: Prepared) -> np.ndarray:

@@ -6,6 +6,8 @@
 - :mod:`._reader`: finds, qualifies (negated, hypothetical, who acted) and counts behaviours.
 - :mod:`._pipeline`: ``spacy.blank("en")`` with normal forms (abbreviations, typos) and the
   reader; :mod:`._placeholders` replaces personal data before any vectoriser sees a note.
+- :mod:`._reading`: an export's notes read for the model (matches, masked text), in worker
+  processes when there are many.
 """
 
 from stalkflag.text._behaviours import (
@@ -28,6 +30,7 @@ from stalkflag.text._pipeline import (
     read_notes,
 )
 from stalkflag.text._placeholders import mask_doc, name_lexicon  # notes masked as the model does
+from stalkflag.text._reading import read_for_model
 
 __all__ = [
     "ACTS",
@@ -45,6 +48,7 @@ __all__ = [
     "mask_doc",
     "name_lexicon",
     "name_roles",
+    "read_for_model",
     "read_notes",
     "registry",
 ]

@@ -316,7 +316,7 @@ _WINDOW = 10
 MAX_COUNT = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BehaviourMatch:
     """One behaviour found in a note.
 
