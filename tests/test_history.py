@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -118,16 +117,3 @@ def test_history_reads_an_output_folders_exports_and_refuses_changed_ones(tmp_pa
     with pytest.raises(ConfigError) as changed:
         history_files([folder])
     assert changed.value.code == "C063" and "changed" in changed.value.message
-
-
-def test_person_ids_are_named_after_the_first_mention_whatever_the_row_order(
-    runs, accepted, trained
-):
-    whole, _, _ = runs
-    shuffled = accepted.sample(frac=1.0, random_state=11).reset_index(drop=True)
-    again = score_batch(shuffled, trained.chain)
-    a = whole.incidents.set_index("incident_id").sort_index()
-    b = again.incidents.set_index("incident_id").sort_index()
-    for column in ID_COLUMNS:
-        assert (a[column] == b[column]).all(), column
-    assert np.all(a["victim_person_id"].str.match(r"PER-x?[0-9a-f]{16}$"))
