@@ -16,7 +16,6 @@ and :func:`write_batch` writes them (CSV or Parquet) with ``report.html`` (:mod:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -36,6 +35,7 @@ from stalkflag.batch._history import (
     history_files,
     is_new,
     read_registry,
+    sha256,
     update_registry,
 )
 from stalkflag.batch._patterns import PATTERN_COLUMNS, SUSPECT_COLUMNS, pattern_table, suspect_table
@@ -58,6 +58,7 @@ __all__ = [
     "SUSPECT_COLUMNS",
     "BatchResult",
     "check_spark",
+    "combine",
     "fingerprint",
     "history_files",
     "model_identity",
@@ -112,11 +113,7 @@ def fingerprint(path: str | Path) -> dict[str, Any]:
     """A file's path (absolute, so a later run can find it as history), size and SHA-256, for
     the manifest."""
     path = Path(path).resolve()
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return {"path": str(path), "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+    return {"path": str(path), "bytes": path.stat().st_size, "sha256": sha256(path)}
 
 
 def score_batch(

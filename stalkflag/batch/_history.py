@@ -27,7 +27,7 @@ from stalkflag.errors import ConfigError
 
 __all__ = [
     "REGISTRY_COLUMNS", "combine", "history_files", "is_new", "read_registry", "registry_table",
-    "update_registry",
+    "sha256", "update_registry",
 ]  # fmt: skip
 
 REGISTRY_COLUMNS = (
@@ -55,8 +55,10 @@ def history_files(paths: Iterable[str | Path]) -> list[Path]:
                 "output folder of stalkflag score.",
                 code="C060",
             )
-    seen: set[Path] = set()
-    return [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]  # type: ignore[func-returns-value]
+    unique: dict[Path, Path] = {}
+    for f in files:
+        unique.setdefault(f.resolve(), f)
+    return list(unique.values())
 
 
 def _from_manifest(folder: Path) -> list[Path]:
@@ -79,7 +81,7 @@ def _from_manifest(folder: Path) -> list[Path]:
                 "export where it is now with --history.",
                 code="C062",
             )
-        if entry.get("sha256") and _sha256(path) != entry["sha256"]:
+        if entry.get("sha256") and sha256(path) != entry["sha256"]:
             raise ConfigError(
                 f"the export {path} has changed since {manifest} was written (its SHA-256 "
                 "differs); name the exports to read as history directly with --history.",
@@ -89,7 +91,8 @@ def _from_manifest(folder: Path) -> list[Path]:
     return files
 
 
-def _sha256(path: Path) -> str:
+def sha256(path: Path) -> str:
+    """A file's SHA-256, read a megabyte at a time."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -127,15 +130,17 @@ def read_registry(path: str | Path) -> pd.DataFrame:
     return table
 
 
-def combine(history: pd.DataFrame | None, incidents: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Earlier incidents and new ones as one table (new rows last); an incident sent again
-    keeps its newest row. Returns the table and how many earlier rows a newer one replaced."""
-    if history is None or not len(history):
-        return incidents.reset_index(drop=True), 0
-    columns = list(incidents.columns)
-    both = pd.concat([history.reindex(columns=columns), incidents], ignore_index=True)
-    kept = both.drop_duplicates("incident_id", keep="last")
-    return kept.reset_index(drop=True), len(both) - len(kept)
+def combine(*frames: pd.DataFrame | None) -> tuple[pd.DataFrame, int]:
+    """Validated incidents of several exports as one table, in the order given (the last
+    frame's columns; ``None`` for no frame); an incident sent again keeps its row from the
+    latest frame. Returns the table and how many earlier rows a later one replaced."""
+    given = [f for f in frames if f is not None]
+    if len(given) == 1 or not any(len(f) for f in given[:-1]):
+        return given[-1].reset_index(drop=True), 0
+    columns = list(given[-1].columns)
+    every = pd.concat([f.reindex(columns=columns) for f in given], ignore_index=True)
+    kept = every.drop_duplicates("incident_id", keep="last")
+    return kept.reset_index(drop=True), len(every) - len(kept)
 
 
 def registry_table(links: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:

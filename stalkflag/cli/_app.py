@@ -526,7 +526,7 @@ def _previous_registry(registry: Path | None, history: list[Path]) -> pd.DataFra
     for folder in reversed([h for h in history if h.is_dir()]):
         candidates += [folder / "people.parquet", folder / "people.csv"]
     for path in candidates:
-        if path is not None and path.is_file():
+        if path.is_file():
             return read_registry(path)
     return None
 
@@ -536,8 +536,12 @@ def _stages():
     left (where the stage counts what it does); otherwise each stage as a log line, so a
     scheduled job's log is readable and nothing is drawn."""
     if not err.is_terminal:
-        log = logging.getLogger("stalkflag")
-        return nullcontext(lambda stage, done=None, total=None: done or log.info("%s", stage))
+
+        def log_stage(stage: str, done: int | None = None, total: int | None = None) -> None:
+            if not done:  # once, as the stage starts
+                logger.info("%s", stage)
+
+        return nullcontext(log_stage)
     from rich.progress import MofNCompleteColumn, TimeRemainingColumn
 
     progress = Progress(
@@ -750,13 +754,13 @@ def _together(reports: list, paths: list[Path]):
     """One validation report for several exports."""
     if len(reports) == 1:
         return reports[0]
+    from stalkflag.batch import combine
     from stalkflag.validate import ValidationReport
 
-    accepted = pd.concat([r.accepted for r in reports], ignore_index=True)
-    kept = accepted.drop_duplicates("incident_id", keep="last").reset_index(drop=True)
-    if len(kept) < len(accepted):
+    kept, replaced = combine(*(r.accepted for r in reports))
+    if replaced:
         err.print(
-            f"{len(accepted) - len(kept):,} incidents appear in more than one input; each is "
+            f"{replaced:,} incidents appear in more than one input; each is "
             "scored once, from the last file that holds it.",
             markup=False,
             highlight=False,
