@@ -18,7 +18,7 @@ DEMO_UNSEEN_N ?= 8000
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint clean java
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -32,7 +32,11 @@ $(CHROMIUM):  ## Debian's Chromium, for the report's and the review page's brows
 	$(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver \
 		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver)
 
-setup: $(VENV)/.synced $(CHROMIUM)  ## install the locked environment and Debian's Chromium
+java:  ## a Java runtime for PySpark (--engine spark and its tests), from Debian when missing
+	@command -v java >/dev/null || $(SUDO) apt-get install -y --no-install-recommends default-jre-headless \
+		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends default-jre-headless)
+
+setup: $(VENV)/.synced $(CHROMIUM) java  ## install the locked environment, Debian's Chromium and a Java runtime
 
 demo: setup  ## generate a synthetic export; validate, summarise, link it; train a model; score the export
 	$(VENV)/bin/stalkflag synth --n-incidents $(DEMO_N) --seed 2026 --out $(DEMO_DIR)/incidents.csv
