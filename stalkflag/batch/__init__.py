@@ -79,7 +79,8 @@ ENGINES = ("local", "spark")
 """Where :func:`score_batch` runs: in this process, or on Spark (:mod:`._spark`)."""
 
 INCIDENT_COLUMNS = (
-    "incident_id", "pair_id", "victim_person_id", "suspect_person_id", "reported_at",
+    "incident_id", "pair_id", "victim_person_id", "suspect_person_id", "link_confidence",
+    "reported_at",
     "recorded_category", "score", "decision", "flagged", "flag_type", "reasons", "evidence",
     "recommended_actions", "model_version",
 )  # fmt: skip
@@ -201,6 +202,10 @@ def score_batch(
         flag_type=flag_type(scored["decision"].to_numpy(), recorded),
         recommended_actions=actions.reindex(scored["pair_id"]).fillna("").to_numpy(),
         model_version=str(model["version"]),
+        link_confidence=links.drop_duplicates("incident_id")
+        .set_index("incident_id")["link_confidence"]
+        .reindex(scored["incident_id"])
+        .to_numpy(),
     )
     out.loc[out["decision"].eq("clear"), "recommended_actions"] = ""
     done("patterns")

@@ -53,7 +53,9 @@ from stalkflag.model._external import (
 from stalkflag.model._lead_time import lead_time, lead_time_summary
 from stalkflag.model._prepare import (
     Prepared,
+    name_first_seen,  # with read_incidents: any subset of an export's notes read as the whole
     prepare,
+    read_incidents,
     recorded_labels,
     time_order,  # the order key pairs_of and evaluate_scores take
 )
@@ -93,8 +95,10 @@ __all__ = [
     "make_model_pipeline",
     "markdown",
     "measure",
+    "name_first_seen",
     "pairs_of",
     "prepare",
+    "read_incidents",
     "read_labels",
     "recorded_labels",
     "run_training",
