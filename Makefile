@@ -45,6 +45,10 @@ demo: setup  ## generate a synthetic export; validate, summarise, link it; train
 	$(VENV)/bin/stalkflag link $(DEMO_DIR)/incidents.csv --out $(DEMO_DIR)/linked
 	$(VENV)/bin/stalkflag train --config pipelines/train.yaml data.synthetic.n_incidents=$(DEMO_TRAIN_N) data.synthetic.n_unseen=$(DEMO_UNSEEN_N) --card $(DEMO_DIR)/MODEL_CARD.md
 	$(VENV)/bin/stalkflag score $(DEMO_DIR)/incidents.csv --out $(DEMO_DIR)/scored
+	rm -f $(DEMO_DIR)/review.db
+	$(VENV)/bin/stalkflag review import $(DEMO_DIR)/scored --db sqlite:///$(DEMO_DIR)/review.db
+	@echo "Review the flagged cases: $(VENV)/bin/stalkflag users add admin --role admin --db sqlite:///$(DEMO_DIR)/review.db"
+	@echo "  then: $(VENV)/bin/stalkflag serve --db sqlite:///$(DEMO_DIR)/review.db --model models:/stalkflag@champion  (http://127.0.0.1:8000/)"
 
 test: setup  ## run the whole test suite (pytest exits non-zero when no test ran)
 	$(VENV)/bin/python -m pytest
