@@ -55,6 +55,7 @@ test: setup  ## run the whole test suite (pytest exits non-zero when no test ran
 
 lint: setup
 	$(VENV)/bin/ruff check stalkflag tests experiments
+	$(VENV)/bin/ruff format --check stalkflag tests experiments
 	$(VENV)/bin/mypy stalkflag  # clean as of this commit
 
 clean:

@@ -153,8 +153,7 @@ def main() -> None:
         "",
         context.join(real_rates).to_markdown(floatfmt=".3f"),
         "",
-        f"`mutual_conflict` in real narratives: "
-        f"{real_rates['mutual_conflict']:.1%}.",
+        f"`mutual_conflict` in real narratives: {real_rates['mutual_conflict']:.1%}.",
         "",
         "Recall of all acts by writing style:",
         "",

@@ -282,7 +282,8 @@ def _check_categories(frame: pd.DataFrame, report, category_map: Mapping[str, st
         "recorded_category",
         "E105",
         (
-            f"is not a known category{hints[v]}; map force codes with --category-map"
+            f"is not a known category{hints[v]}; use a contract category (data/README.md) or "
+            "map the force's codes onto them with a category map"
             for v in norm[unknown]
         ),
     )
