@@ -161,7 +161,7 @@ def serve(
         bool, typer.Option(help="Send cookies over HTTPS only (behind a TLS proxy).")
     ] = False,
 ) -> None:
-    """Serve the review page and the API (docs at /v1/docs)."""
+    """Serve the review page and the API (its OpenAPI schema at /v1/openapi.json)."""
     import uvicorn
 
     from stalkflag.service import create_app
@@ -170,5 +170,5 @@ def serve(
     application = create_app(
         db, model=model, tracking_uri=tracking_uri, secure_cookies=secure_cookies
     )
-    out.print(f"Review page on http://{host}:{port}/ (API docs at /v1/docs).")
+    out.print(f"Review page on http://{host}:{port}/ (API schema at /v1/openapi.json).")
     uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)

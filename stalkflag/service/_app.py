@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stalkflag import __version__
 from stalkflag.errors import StalkflagError
+from stalkflag.io import escape_formulas
 from stalkflag.review import (
     DECISIONS,
     ROLES,
@@ -61,6 +63,8 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 MAX_INCIDENTS = 1000
 """The most incidents one ``POST /v1/score`` takes."""
+CaseId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
+"""A case's id: the range of the store's integer keys (larger ones overflow SQLite's)."""
 
 
 class IncidentIn(BaseModel):
@@ -82,8 +86,27 @@ class IncidentIn(BaseModel):
     force: str | None = Field(default=None, max_length=128)
 
 
+EXAMPLE: dict[str, Any] = {
+    "incidents": [
+        {
+            "incident_id": "MPS-2024-0000101",
+            "reported_at": "2024-03-01T10:00:00",
+            "recorded_category": "harassment",
+            "notes": "Caller states her ex-partner followed her home again and waited outside "
+            "her work; he has sent over forty messages this week.",
+            "victim_id": "PN1000001",
+            "suspect_id": "PN2000002",
+            "relationship": "ex_partner",
+            "force": "MPS",
+        }
+    ],
+    "store": False,
+}
+"""A request as the API's documentation shows it (and its fuzzing tests send)."""
+
+
 class ScoreRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
     incidents: list[IncidentIn] = Field(min_length=1, max_length=MAX_INCIDENTS)
     store: bool = Field(
         default=True, description="keep these incidents as history for later requests"
@@ -140,9 +163,11 @@ def create_app(
         title="stalkflag",
         version=__version__,
         description="Review flagged stalking patterns, and score incidents with their history.",
-        docs_url="/v1/docs",
+        # The schema only for signed-in users (below); no Swagger page, which loads its script
+        # from a CDN that the page's Content-Security-Policy (rightly) blocks.
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/v1/openapi.json",
+        openapi_url=None,
     )
     app.state.store = store
     app.add_middleware(Guard, store=store)
@@ -152,7 +177,10 @@ def create_app(
         with store.session() as session:
             yield session
 
-    DB = Annotated[Session, Depends(database)]
+    # Committed before the response is sent (FastAPI's default for a dependency with yield is
+    # after): a browser that follows the redirect from a login or a decision at once must find
+    # its session or the decision, and a commit that fails must not follow a success.
+    DB = Annotated[Session, Depends(database, scope="function")]
 
     def chain():
         if "chain" not in scorer:
@@ -209,13 +237,17 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         if request.url.path.startswith("/v1/") or request.url.path.startswith("/static/"):
-            return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code)
-        return _page(
+            return JSONResponse(
+                {"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+            )
+        response = _page(
             request,
             "error.html",
             {"status": exc.status_code, "message": str(exc.detail)},
             exc.status_code,
         )
+        response.headers.update(exc.headers or {})  # a 405's Allow
+        return response
 
     def _who(request: Request) -> str:
         return getattr(request.state, "username", "-")
@@ -242,6 +274,11 @@ def create_app(
         """Whether the service and its database answer (no login needed)."""
         session.execute(select(1))
         return {"status": "ok", "version": __version__, "model": model is not None}
+
+    @app.get("/v1/openapi.json", include_in_schema=False)
+    def openapi_schema(who: Who) -> dict[str, Any]:
+        """The API's OpenAPI schema."""
+        return app.openapi()
 
     # -- login / logout --------------------------------------------------------------------
 
@@ -363,7 +400,7 @@ def create_app(
         )
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse, include_in_schema=False)
-    def case_page(request: Request, case_id: int, session: DB, who: Who):
+    def case_page(request: Request, case_id: CaseId, session: DB, who: Who):
         found = case(session, case_id)
         if found is None:
             raise StarletteHTTPException(404, "no such case")
@@ -386,7 +423,7 @@ def create_app(
     @app.post("/cases/{case_id}/decision", include_in_schema=False)
     def decision(
         request: Request,
-        case_id: int,
+        case_id: CaseId,
         session: DB,
         who: Who,
         decision: Annotated[str, Form(max_length=16)] = "",
@@ -430,7 +467,7 @@ def create_app(
 
     def _csv(frame, name: str) -> Response:
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False)
+        escape_formulas(frame).to_csv(buffer, index=False)  # as every CSV stalkflag writes
         return Response(
             buffer.getvalue(),
             media_type="text/csv",
@@ -560,7 +597,7 @@ def create_app(
         )
 
     @app.get("/v1/patterns/{pattern_id}", tags=["api"])
-    def pattern(request: Request, pattern_id: int, session: DB, who: Who) -> dict[str, Any]:
+    def pattern(request: Request, pattern_id: CaseId, session: DB, who: Who) -> dict[str, Any]:
         """A case: the pattern, its incidents (with the reader's matches) and its decisions."""
         found = case(session, pattern_id)
         if found is None:

@@ -118,11 +118,17 @@ class Guard(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next):
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            with self.store.session() as db:
-                audit(
-                    db, "-", "refused", request.url.path, outcome="413", client=client_of(request)
-                )
-            return _json_or_text(request, 413, f"request body over {MAX_BODY:,} bytes")
+            return self._too_large(request)
+        if length is None and request.method not in ("GET", "HEAD", "OPTIONS"):
+            # Sent in chunks: counted as it arrives, and kept for the application (as
+            # Request.body() keeps it), since no Content-Length said its size beforehand.
+            chunks, size = [], 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY:
+                    return self._too_large(request)
+                chunks.append(chunk)
+            request._body = b"".join(chunks)
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -130,6 +136,11 @@ class Guard(BaseHTTPMiddleware):
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    def _too_large(self, request: Request):
+        with self.store.session() as db:
+            audit(db, "-", "refused", request.url.path, outcome="413", client=client_of(request))
+        return _json_or_text(request, 413, f"request body over {MAX_BODY:,} bytes")
 
 
 def _json_or_text(request: Request, status: int, detail: str):

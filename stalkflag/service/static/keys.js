@@ -3,8 +3,13 @@
 // On a case: n next case, c confirmed, x not stalking, i needs information, e note, s save.
 (function () {
   "use strict";
+  // A field that takes text (a key there is the user's typing); a radio button or check box
+  // does not, so c, x, i and s still work after one is picked.
+  var NOT_TEXT = ["radio", "checkbox", "button", "submit", "reset"];
   function typing(el) {
-    return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT");
+    if (!el) return false;
+    if (el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable) return true;
+    return el.tagName === "INPUT" && NOT_TEXT.indexOf(el.type) < 0;
   }
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(document.activeElement)) return;
