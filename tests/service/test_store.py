@@ -13,9 +13,7 @@ import pandas as pd
 import pytest
 import sqlalchemy
 
-from stalkflag.batch import fingerprint, score_batch, write_batch
 from stalkflag.errors import ConfigError
-from stalkflag.io import read_export, write_frame
 from stalkflag.review import (
     CORRECTION_COLUMNS,
     LABEL_COLUMNS,
@@ -34,45 +32,26 @@ from stalkflag.review import (
     token_user,
 )
 from stalkflag.review._db import AuditEvent, Pattern
-from stalkflag.validate import validate_export
-
-
-@pytest.fixture(scope="module")
-def scored_run(tmp_path_factory, trained, synth_csv):
-    """The first 700 rows of the session's synthetic export, scored as `stalkflag score`
-    writes them."""
-    folder = tmp_path_factory.mktemp("review_run")
-    export = read_export(synth_csv).frame.head(700)
-    path = write_frame(export, folder / "export.csv")
-    accepted = validate_export(read_export(path)).accepted
-    result = score_batch(
-        accepted,
-        trained.chain,
-        model={"uri": "models:/test", "version": "3"},
-        inputs=[fingerprint(path)],
-        rows_rejected=0,
-    )
-    write_batch(result, folder / "scored")
-    return folder / "scored", result
 
 
 @pytest.fixture()
-def store(tmp_path):
-    made = Store(f"sqlite:///{tmp_path / 'review.db'}")
+def store(db_url):
+    """The session's imported run (``conftest.py``), a fresh copy for each test."""
+    made = Store(db_url)
     yield made
     made.dispose()
 
 
-@pytest.fixture()
-def imported(store, scored_run):
-    with store.session() as db:
-        run = import_run(db, scored_run[0], by="tester")
-        return run.id
+def _outputs(scored_run) -> tuple[pd.DataFrame, pd.DataFrame]:
+    read = {"dtype": str, "keep_default_na": False}
+    patterns = pd.read_csv(scored_run.scored / "patterns.csv", **read)
+    patterns["score"] = patterns["score"].astype(float)
+    return patterns, pd.read_csv(scored_run.scored / "incidents.csv", **read)
 
 
-def test_flag_and_review_patterns_become_cases_with_the_models_spans(store, scored_run, imported):
-    _, result = scored_run
-    queued = result.patterns[result.patterns["decision"].isin(["flag", "review"])]
+def test_flag_and_review_patterns_become_cases_with_the_models_spans(store, scored_run):
+    patterns, incidents = _outputs(scored_run)
+    queued = patterns[patterns["decision"].isin(["flag", "review"])]
     with store.session() as db:
         shown = queue(db, per_page=1000, state=None)
         assert shown.total == len(queued) > 0
@@ -81,7 +60,7 @@ def test_flag_and_review_patterns_become_cases_with_the_models_spans(store, scor
         for p in queued.itertuples():
             found = case(db, next(c.id for c in shown.cases if c.pair_id == p.pair_id))
             assert found is not None and found.score == pytest.approx(p.score)
-            mine = result.incidents[result.incidents["pair_id"] == p.pair_id]
+            mine = incidents[incidents["pair_id"] == p.pair_id]
             assert sorted(i.incident_id for i in found.timeline) == sorted(mine["incident_id"])
             spans = {
                 (i.incident_id, m["behaviour"], m["start"], m["end"])
@@ -100,11 +79,9 @@ def test_flag_and_review_patterns_become_cases_with_the_models_spans(store, scor
         assert counted > 0
 
 
-def test_a_run_is_imported_once_and_a_non_output_folder_is_refused(
-    store, scored_run, imported, tmp_path
-):
+def test_a_run_is_imported_once_and_a_non_output_folder_is_refused(store, scored_run, tmp_path):
     with store.session() as db, pytest.raises(ConfigError) as again:
-        import_run(db, scored_run[0], by="tester")
+        import_run(db, scored_run.scored, by="tester")
     assert again.value.code == "R011"
     with store.session() as db, pytest.raises(ConfigError) as wrong:
         import_run(db, tmp_path, by="tester")
@@ -115,7 +92,7 @@ def _cases(db, n: int) -> list[Pattern]:
     return queue(db, per_page=1000, state=None).cases[:n]
 
 
-def test_decisions_become_labels_and_corrections(store, imported):
+def test_decisions_become_labels_and_corrections(store):
     with store.session() as db:
         a, b, c = _cases(db, 3)
         a, b, c = case(db, a.id), case(db, b.id), case(db, c.id)
@@ -164,7 +141,7 @@ def test_decisions_become_labels_and_corrections(store, imported):
         )
 
 
-def test_agreement_by_force_and_month(store, imported):
+def test_agreement_by_force_and_month(store):
     with store.session() as db:
         cases = queue(db, per_page=1000, state=None).cases
         flagged = [c for c in cases if c.model_decision == "flag"][:3]
@@ -210,13 +187,16 @@ def test_passwords_tokens_and_lockout(store):
         ).all()
         assert len(refused) == 6
         assert any("locked" in e.detail for e in refused)
-        stored = db.execute(sqlalchemy.text("select password_hash from users")).scalar_one()
+        stored = db.execute(
+            sqlalchemy.text("select password_hash from users where username = 'ann'")
+        ).scalar_one()
         assert stored.startswith("$argon2id$") and "long enough" not in stored
 
 
 def test_the_audit_trail_refuses_updates_and_deletes(store):
     with store.session() as db:
         audit(db, "ann", "view_case", "case 1")
+        before = db.scalar(sqlalchemy.select(sqlalchemy.func.count(AuditEvent.id)))
     for statement in ("update audit_events set username = 'eve'", "delete from audit_events"):
         with (
             pytest.raises(sqlalchemy.exc.DatabaseError, match="append-only"),
@@ -224,7 +204,8 @@ def test_the_audit_trail_refuses_updates_and_deletes(store):
         ):
             connection.execute(sqlalchemy.text(statement))
     with store.session() as db:
-        assert db.scalar(sqlalchemy.select(AuditEvent.username)) == "ann"
+        assert db.scalar(sqlalchemy.select(sqlalchemy.func.count(AuditEvent.id))) == before
+        assert "eve" not in set(db.scalars(sqlalchemy.select(AuditEvent.username)))
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -255,9 +236,9 @@ def test_cli_users_import_and_exports(tmp_path, scored_run):
     assert added.returncode == 0, added.stderr
     bad = _cli("users", "add", "bob", "--db", db, "--password-env", "PW", PW="short")
     assert bad.returncode == 2 and "at least 12" in bad.stderr and "Traceback" not in bad.stderr
-    first = _cli("review", "import", str(scored_run[0]), "--db", db)
+    first = _cli("review", "import", str(scored_run.scored), "--db", db)
     assert first.returncode == 0 and "cases to review" in first.stdout, first.stderr
-    again = _cli("review", "import", str(scored_run[0]), "--db", db)
+    again = _cli("review", "import", str(scored_run.scored), "--db", db)
     assert again.returncode == 2 and "already been imported" in again.stderr
     assert "Traceback" not in again.stderr
     token = _cli("users", "token", "ann", "--db", db)
