@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 
@@ -32,6 +34,7 @@ from stalkflag.review import (
     token_user,
 )
 from stalkflag.review._db import AuditEvent, Pattern
+from tests.service.conftest import csrf_of
 
 
 @pytest.fixture()
@@ -254,3 +257,27 @@ def test_cli_users_import_and_exports(tmp_path, scored_run):
         "review", "labels", "--out", str(labels), "--db", "postgresql://nobody@127.0.0.1:1/none"
     )
     assert unreachable.returncode == 2 and "cannot open the database" in unreachable.stderr
+
+
+def test_an_analyst_imports_a_run_from_the_page_and_an_auditor_cannot(
+    as_role, scored_run, tmp_path
+):
+    again = tmp_path / "scored-again"
+    shutil.copytree(scored_run.scored, again)
+    manifest = json.loads((again / "manifest.json").read_text())
+    manifest["created_at"] = "2030-01-01T00:00:00+00:00"  # another run of the same exports
+    (again / "manifest.json").write_text(json.dumps(manifest))
+    auditor = as_role("auditor")
+    page = auditor.get("/queue?state=")
+    assert 'action="/runs"' not in page.text
+    refused = auditor.post("/runs", data={"folder": str(again), "csrf": csrf_of(page.text)})
+    assert refused.status_code == 403
+    analyst = as_role("analyst")
+    page = analyst.get("/queue?state=")
+    before = int(re.search(r"(\d+) cases", page.text).group(1))
+    made = analyst.post("/runs", data={"folder": str(again), "csrf": csrf_of(page.text)})
+    assert made.status_code == 303
+    after = int(re.search(r"(\d+) cases", analyst.get("/queue?state=").text).group(1))
+    assert after == 2 * before
+    twice = analyst.post("/runs", data={"folder": str(again), "csrf": csrf_of(page.text)})
+    assert twice.status_code == 400 and "already been imported" in twice.text
