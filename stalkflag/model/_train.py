@@ -118,13 +118,34 @@ def load_dataset(config: TrainConfig, folder: Path) -> Dataset:
     incidents = report.accepted.reset_index(drop=True)
     assert data.labels is not None
     labels = _read_labels(data.labels)
-    y = incidents["incident_id"].map(labels)
-    if y.isna().any():
+    y = incidents["incident_id"].astype(str).map(labels)
+    named = int(labels.index.isin(set(incidents["incident_id"].astype(str))).sum())
+    if named < len(labels):
+        logger.warning(
+            "%d of %d labels in %s name no accepted incident of the export and are not used",
+            len(labels) - named,
+            len(labels),
+            data.labels,
+        )
+    unlabelled = y.isna().to_numpy()
+    if unlabelled.any() and data.unlabelled == "error":
         raise ConfigError(
-            f"{int(y.isna().sum()):,} of {len(y):,} accepted incidents have no label in {data.labels}; "
-            "every training incident needs one.",
+            f"{int(unlabelled.sum()):,} of {len(y):,} accepted incidents have no label in "
+            f"{data.labels}; every training incident needs one (or set data.unlabelled=drop to "
+            "train on the labelled ones only).",
             code="C014",
         )
+    if unlabelled.any():
+        logger.warning(
+            "%d of %d accepted incidents have no label in %s and are left out of training "
+            "(data.unlabelled: drop); training on the %d labelled ones",
+            int(unlabelled.sum()),
+            len(y),
+            data.labels,
+            int((~unlabelled).sum()),
+        )
+        incidents = incidents[~unlabelled].reset_index(drop=True)
+        y = y[~unlabelled].reset_index(drop=True)
     return Dataset(
         incidents,
         y.to_numpy().astype(int),
@@ -136,6 +157,9 @@ def load_dataset(config: TrainConfig, folder: Path) -> Dataset:
 
 
 def _read_labels(path: Path) -> pd.Series:
+    """``incident_id -> label`` from a labels file; columns beyond ``incident_id`` and
+    ``label`` (a review service's ``pair_id``, ``force``, ``decision``, ``decided_at``) are
+    ignored."""
     try:
         frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str)
     except FileNotFoundError:
@@ -145,7 +169,14 @@ def _read_labels(path: Path) -> pd.Series:
     label = pd.to_numeric(frame["label"], errors="coerce")
     if not label.isin([0, 1]).all():
         raise ConfigError(f"labels in {path} must be 0 or 1.", code="C014")
-    return pd.Series(label.to_numpy(), index=frame["incident_id"].astype(str))
+    ids = frame["incident_id"].astype(str).str.strip()
+    if ids.duplicated().any():
+        raise ConfigError(
+            f"labels file {path} labels {int(ids.duplicated().sum()):,} incident_ids more than "
+            "once; give each incident one label.",
+            code="C014",
+        )
+    return pd.Series(label.to_numpy(), index=ids.to_numpy())
 
 
 def split_groups(
