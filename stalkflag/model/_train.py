@@ -115,45 +115,52 @@ def load_dataset(config: TrainConfig, folder: Path) -> Dataset:
             len(report.rejected),
             report.n_records,
         )
-    incidents = report.accepted.reset_index(drop=True)
     assert data.labels is not None
-    labels = _read_labels(data.labels)
-    y = incidents["incident_id"].astype(str).map(labels)
-    named = int(labels.index.isin(set(incidents["incident_id"].astype(str))).sum())
-    if named < len(labels):
-        logger.warning(
-            "%d of %d labels in %s name no accepted incident of the export and are not used",
-            len(labels) - named,
-            len(labels),
-            data.labels,
-        )
-    unlabelled = y.isna().to_numpy()
-    if unlabelled.any() and data.unlabelled == "error":
-        raise ConfigError(
-            f"{int(unlabelled.sum()):,} of {len(y):,} accepted incidents have no label in "
-            f"{data.labels}; every training incident needs one (or set data.unlabelled=drop to "
-            "train on the labelled ones only).",
-            code="C014",
-        )
-    if unlabelled.any():
-        logger.warning(
-            "%d of %d accepted incidents have no label in %s and are left out of training "
-            "(data.unlabelled: drop); training on the %d labelled ones",
-            int(unlabelled.sum()),
-            len(y),
-            data.labels,
-            int((~unlabelled).sum()),
-        )
-        incidents = incidents[~unlabelled].reset_index(drop=True)
-        y = y[~unlabelled].reset_index(drop=True)
+    incidents, y = _labelled(report.accepted.reset_index(drop=True), data.labels, data.unlabelled)
     return Dataset(
         incidents,
-        y.to_numpy().astype(int),
+        y,
         None,
         _sha256(data.path),
         len(report.rejected),
         str(data.path),
     )
+
+
+def _labelled(
+    incidents: pd.DataFrame, path: Path, unlabelled: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The incidents with their labels from ``path``; incidents without one are an error, or
+    left out (``unlabelled == "drop"``), saying how many."""
+    labels = _read_labels(path)
+    ids = incidents["incident_id"].astype(str)
+    y = ids.map(labels)
+    named = int(labels.index.isin(set(ids)).sum())
+    if named < len(labels):
+        logger.warning(
+            "%d of %d labels in %s name no accepted incident of the export and are not used",
+            len(labels) - named,
+            len(labels),
+            path,
+        )
+    missing = y.isna().to_numpy()
+    if missing.any() and unlabelled == "error":
+        raise ConfigError(
+            f"{int(missing.sum()):,} of {len(y):,} accepted incidents have no label in "
+            f"{path}; every training incident needs one (or set data.unlabelled=drop to "
+            "train on the labelled ones only).",
+            code="C014",
+        )
+    if missing.any():
+        logger.warning(
+            "%d of %d accepted incidents have no label in %s and are left out of training "
+            "(data.unlabelled: drop); training on the %d labelled ones",
+            int(missing.sum()),
+            len(y),
+            path,
+            int((~missing).sum()),
+        )
+    return incidents[~missing].reset_index(drop=True), y[~missing].to_numpy().astype(int)
 
 
 def _read_labels(path: Path) -> pd.Series:
