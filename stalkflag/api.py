@@ -1,4 +1,5 @@
-"""What callers need, in one place: validate -> link -> train -> score -> evaluate.
+"""What callers need, in one place: validate -> link -> train -> score -> evaluate ->
+calibrate.
 
 Each function is a thin, documented call into the package's stages; the command line, scripts
 and services use these rather than the stages' private modules. Exports come in as a path (CSV
@@ -17,6 +18,8 @@ Example::
     model = api.load_model()                      # the registry's champion
     scores = api.score(report.accepted, model)    # one row per incident: score, decision, reasons
     figures = api.evaluate("export.csv", "labels.csv", model)   # ExternalEvaluation
+    new = api.calibrate("models:/stalkflag@champion", "export.csv", "decisions.csv",
+                        force="WYP")              # Calibration: a new registered version
 
 Importing this module is cheap (the command line imports it to start); the stages, and the
 result types re-exported here (:class:`~stalkflag.linkage.LinkResult`,
@@ -40,7 +43,13 @@ from stalkflag.errors import ConfigError
 
 if TYPE_CHECKING:
     from stalkflag.linkage import LinkResult
-    from stalkflag.model import ExternalEvaluation, ScoringChain, TrainConfig, TrainResult
+    from stalkflag.model import (
+        Calibration,
+        ExternalEvaluation,
+        ScoringChain,
+        TrainConfig,
+        TrainResult,
+    )
     from stalkflag.validate import ValidationReport
 
 __all__ = [
@@ -48,12 +57,14 @@ __all__ = [
     "CLUSTER_THRESHOLD",
     "EVIDENCE",
     "LINKAGE_EVIDENCE",
+    "Calibration",
     "ExternalEvaluation",
     "LinkResult",
     "ScoringChain",
     "TrainConfig",
     "TrainResult",
     "ValidationReport",
+    "calibrate",
     "evaluate",
     "link",
     "load_config",
@@ -68,6 +79,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _LAZY = {
+    "Calibration": "stalkflag.model",
     "ExternalEvaluation": "stalkflag.model",
     "LinkResult": "stalkflag.linkage",
     "ScoringChain": "stalkflag.model",
@@ -434,3 +446,58 @@ def evaluate(
         source = f"labels file {labels}" if isinstance(labels, str | Path) else "the labels"
     chain = _model(model, tracking_uri)
     return evaluate_export(chain, _incidents(incidents), checked, source=source)
+
+
+def calibrate(
+    model: str,
+    incidents: str | Path | pd.DataFrame,
+    labels: str | Path | pd.DataFrame,
+    *,
+    force: str | None = None,
+    target_precision: float | None = None,
+    precision_z: float | None = None,
+    review_recall: float | None = None,
+    min_pairs: int | None = None,
+    min_stalking: int | None = None,
+    alias: str | None = None,
+    tracking_uri: str | None = None,
+) -> Calibration:
+    """Re-place a registered model's flag and review band on auditors' decisions and register
+    the result as a new version (the source version is not changed; no alias moves unless
+    ``alias`` names one). See :func:`stalkflag.model.calibrate`.
+
+    Args:
+        model: ``models:/NAME/VERSION`` or ``models:/NAME@ALIAS``.
+        incidents: The export the decisions were made on: a file, or validated incidents.
+        labels: The decisions: ``incident_id,label,pair_id,force,decision,decided_at`` (one row
+            per incident of each decided pattern, label 1 = confirmed, 0 = not stalking; only
+            the first three, and ``force`` with ``force``, are read), as a file or a frame.
+        force: Use only this force's decisions.
+        target_precision: Precision at the flag (default: the model's own).
+        precision_z: Standard errors below the observed precision (default: the model's own).
+        review_recall: Recall of confirmed pairs the review band keeps (default: the model's).
+        min_pairs: Fewest decided pairs (default :data:`stalkflag.model.MIN_PAIRS`, 30).
+        min_stalking: Fewest confirmed pairs among them (default 10).
+        alias: An alias to set on the new version.
+        tracking_uri: The MLflow store.
+
+    Returns:
+        :class:`~stalkflag.model.Calibration`: the new chain, the figures it was placed on and
+        ``logged`` (the new version's ``model_uri``, ``version``, ``run_id``).
+    """
+    from stalkflag.model import MIN_PAIRS, MIN_STALKING_PAIRS
+    from stalkflag.model import calibrate as run
+
+    return run(
+        model,
+        _incidents(incidents),
+        labels,
+        force=force,
+        target_precision=target_precision,
+        precision_z=precision_z,
+        review_recall=review_recall,
+        min_pairs=MIN_PAIRS if min_pairs is None else min_pairs,
+        min_stalking=MIN_STALKING_PAIRS if min_stalking is None else min_stalking,
+        alias=alias,
+        tracking_uri=tracking_uri,
+    )

@@ -631,6 +631,132 @@ def evaluate(
         out.print(f"Figures: {json_out}")
 
 
+@app.command()
+def calibrate(
+    input_path: InputPath,
+    labels: Annotated[
+        Path,
+        typer.Option(
+            help="Auditors' decisions, CSV or Parquet: incident_id,label,pair_id,force,decision,"
+            "decided_at (one row per incident of each decided pattern; label 1 = confirmed, "
+            "0 = not stalking); other columns are ignored."
+        ),
+    ],
+    model: Annotated[
+        str,
+        typer.Option(help="The registered model: models:/NAME/VERSION or models:/NAME@ALIAS."),
+    ] = CHAMPION_URI,
+    force: Annotated[
+        str | None,
+        typer.Option(help="Use only this force's decisions (the labels' force column)."),
+    ] = None,
+    target_precision: Annotated[
+        float | None,
+        typer.Option(min=0.01, max=0.99, help="Precision at the flag (default: the model's)."),
+    ] = None,
+    precision_z: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=4.0,
+            help="Standard errors below the observed precision (Wilson; default: the model's).",
+        ),
+    ] = None,
+    review_recall: Annotated[
+        float | None,
+        typer.Option(
+            min=0.01,
+            max=0.99,
+            help="Recall of confirmed pairs the review band keeps (default: the model's).",
+        ),
+    ] = None,
+    min_pairs: Annotated[
+        int, typer.Option(min=1, help="Fewest decided pairs to place thresholds on.")
+    ] = 30,
+    min_stalking: Annotated[
+        int, typer.Option(min=1, help="Fewest confirmed stalking pairs among them.")
+    ] = 10,
+    alias: Annotated[
+        str | None,
+        typer.Option(help="Set this alias on the new version (none by default; champion stays)."),
+    ] = None,
+    tracking_uri: TrackingUri = None,
+    category_map: CategoryMap = None,
+) -> None:
+    """Re-place a registered model's flag and review band on a force's decided cases and
+    register the result as a new version (the source version is not changed).
+
+    The export is scored as `score` scores it; each decided pattern takes its highest incident
+    score; the flag goes where precision on the decided patterns (less --precision-z standard
+    errors) reaches --target-precision, the review band down to --review-recall of the confirmed
+    ones (never above the old band: decided patterns cannot show stalking below it). No alias moves unless --alias names one. Exit code 0: registered; 2: unusable input,
+    option, decisions or model (nothing registered).
+    """
+    report = _validated(input_path, category_map, quiet=True, show=0)
+    start = time.perf_counter()
+    with err.status("scoring and placing the thresholds") if err.is_terminal else nullcontext():
+        result = api.calibrate(
+            model,
+            report.accepted,
+            labels,
+            force=force,
+            target_precision=target_precision,
+            precision_z=precision_z,
+            review_recall=review_recall,
+            min_pairs=min_pairs,
+            min_stalking=min_stalking,
+            alias=alias,
+            tracking_uri=tracking_uri,
+        )
+    out.print(_calibration_table(result.figures))
+    f, logged, source = result.figures, result.logged, result.source
+    assert logged is not None and source is not None
+    who = "every force" if f["force"] == "all" else f"force {f['force']}"
+    out.print(
+        f"Placed on {f['decided_pairs']:,} decided pairs of {who} "
+        f"({f['decided_stalking_pairs']:,} confirmed; {f['pairs_recorded_left_out']:,} recorded "
+        f"as stalking left out; {f['labels_not_in_export']:,} decided incidents not in the "
+        f"export). Registered {logged['model_uri']} from version {source['version']} in "
+        f"{time.perf_counter() - start:.0f}s; "
+        + (
+            f"alias {logged['alias']} now names it."
+            if logged["alias"]
+            else "no alias was moved (champion stays)."
+        ),
+        markup=False,
+        highlight=False,
+    )
+    out.print(
+        f"Score with it: stalkflag score EXPORT --out DIR --model {logged['model_uri']}. "
+        "The precision above is on the patterns it was placed on; once it holds on new "
+        "decisions, make it the champion: "
+        f"python -c \"import mlflow; mlflow.MlflowClient('{logged['tracking_uri']}')."
+        f"set_registered_model_alias('{logged['name']}', 'champion', '{logged['version']}')\"",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _calibration_table(f: dict) -> Table:
+    table = Table(title="decided pairs (not recorded as stalking)")
+    for column in ("thresholds", "flag at", "review from", "flagged", "precision (95%)",
+                   "recall (95%)"):  # fmt: skip
+        table.add_column(column, justify="right")
+    for name, prefix, flag, review in (
+        ("before", "old_", f["old_flag_threshold"], f["old_review_threshold"]),
+        ("after", "", f["flag_threshold"], f["review_threshold"]),
+    ):
+        table.add_row(
+            name,
+            f"{flag:.4f}",
+            f"{review:.4f}",
+            f"{f[prefix + 'flagged_pairs']:,}",
+            _with_interval(*(f[f"{prefix}precision_at_flag{s}"] for s in ("", "_low", "_high"))),
+            _with_interval(*(f[f"{prefix}recall_at_flag{s}"] for s in ("", "_low", "_high"))),
+        )
+    return table
+
+
 def _evaluation_tables(result) -> list[Table]:
     """One table per level: each population and scorer with its figures."""
     tables = []

@@ -12,11 +12,22 @@ a decision with a review band, faithful reasons; training runs tracked in MLflow
   as the pyfunc model of :mod:`._pyfunc`, whose input and output :mod:`._served` states.
 - :mod:`._external`: a model measured on any labelled export (``stalkflag evaluate``), with
   :mod:`._lead_time` (how early the flag fires).
+- :mod:`._calibrate`: a registered model's thresholds re-placed on a force's decided cases
+  (``stalkflag calibrate``), registered as a new version by :mod:`._registry`.
 
 Most callers need only :mod:`stalkflag.api`. The configs, splits and figures below are public
 too, for research scripts that fit and measure chains themselves (``experiments/``).
 """
 
+from stalkflag.model._calibrate import (
+    MIN_PAIRS,
+    MIN_STALKING_PAIRS,
+    Calibration,
+    calibrate,
+    decided_pairs,
+    place_on_decisions,
+    read_decisions,
+)
 from stalkflag.model._chain import ScoringChain
 from stalkflag.model._config import (
     DecisionConfig,
@@ -70,6 +81,9 @@ from stalkflag.model._train import (  # KEYWORDS, synthetic_dataset: as training
 
 __all__ = [
     "KEYWORDS",
+    "MIN_PAIRS",
+    "MIN_STALKING_PAIRS",
+    "Calibration",
     "DecisionConfig",
     "ExternalEvaluation",
     "FlagThresholds",
@@ -84,8 +98,10 @@ __all__ = [
     "TrainResult",
     "best_operating_point",
     "by_group",
+    "calibrate",
     "check_labels",
     "compatibility",
+    "decided_pairs",
     "evaluate_export",
     "evaluate_scores",
     "join_labels",
@@ -97,7 +113,9 @@ __all__ = [
     "measure",
     "name_first_seen",
     "pairs_of",
+    "place_on_decisions",
     "prepare",
+    "read_decisions",
     "read_incidents",
     "read_labels",
     "recorded_labels",

@@ -65,7 +65,15 @@ class DataConfig(_Strict):
     """An export (CSV or Parquet). ``null`` trains on a freshly generated synthetic export."""
     labels: Path | None = None
     """For a real export: a CSV or Parquet of ``incident_id,label`` (1 = stalking), e.g.
-    auditors' confirmed decisions. Ignored for synthetic data, whose truth file is used."""
+    auditors' decisions as the review service exports them
+    (``incident_id,label,pair_id,force,decision,decided_at``; other columns are ignored).
+    Ignored for synthetic data, whose truth file is used."""
+    unlabelled: Literal["error", "drop"] = "error"
+    """What to do with accepted incidents the labels file does not name: ``error`` (every
+    training incident needs a label), or ``drop`` (train on the labelled ones only, saying how
+    many were left out), as when the labels are auditors' decisions on some patterns of an
+    export. Dropped incidents are not part of any pair's history, so a decided pattern should
+    come with all its incidents (the review service exports them so)."""
     synthetic: SyntheticConfig = SyntheticConfig()
 
     @model_validator(mode="after")

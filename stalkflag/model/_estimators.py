@@ -360,32 +360,42 @@ class FlagThresholds(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y):
         check_is_fitted(self.estimator)
         y = np.asarray(y).astype(int)
-        self.classes_ = np.array([0, 1])
         scores = self.estimator.predict_proba(X)[:, 1]
         recorded = X["recorded_category"].eq("stalking").to_numpy()
         table = pairs_of(X["pair_id"].to_numpy(), y, scores, recorded, time_order(X))
         if self.not_recorded_only:
             table = table[~table["recorded"].astype(bool)]
-        self.placed_on_ = {"pairs": len(table), "stalking_pairs": int(table["y"].sum())}
+        return self.place(table["y"].to_numpy(), table["score"].to_numpy())
+
+    def place(
+        self, y: np.ndarray, scores: np.ndarray, *, review_at_most: float = math.inf
+    ) -> FlagThresholds:
+        """Place the flag and the review band on pairs given directly: one label and one score
+        (the pair's highest incident score) per pair, already restricted to the pairs that
+        count (:meth:`fit` builds them from incidents; ``stalkflag calibrate`` from auditors'
+        decisions). ``estimator`` is not refitted; it must come fitted.
+
+        ``review_at_most`` caps the review threshold: pairs that were only labelled because
+        an earlier band showed them say nothing about stalking below that band, so recall among
+        them overstates recall, and the band placed on them must not rise above it.
+        """
+        check_is_fitted(self.estimator)
+        y, scores = np.asarray(y).astype(int), np.asarray(scores, dtype=float)
+        self.classes_ = np.array([0, 1])
+        self.placed_on_ = {"pairs": len(y), "stalking_pairs": int(y.sum())}
         self.flag_threshold_ = threshold_at_precision(
-            table["y"].to_numpy(),
-            table["score"].to_numpy(),
-            self.target_precision,
-            z=self.precision_z,
+            y, scores, self.target_precision, z=self.precision_z
         )
         self.review_threshold_ = min(
-            self.flag_threshold_,
-            threshold_at_recall(
-                table["y"].to_numpy(), table["score"].to_numpy(), self.review_recall
-            ),
+            self.flag_threshold_, threshold_at_recall(y, scores, self.review_recall), review_at_most
         )
         if math.isinf(self.flag_threshold_):
             logger.warning(
-                "no flag threshold: on %d validation pairs (%d stalking) no score reaches "
-                "precision %.2f%s, so nothing will be flagged and scores from %.3f go to review. "
-                "Train on more labelled pairs, or lower decision.precision_z.",
-                len(table),
-                int(table["y"].sum()),
+                "no flag threshold: on %d pairs (%d stalking) no score reaches precision "
+                "%.2f%s, so nothing will be flagged and scores from %.3f go to review. "
+                "Place it on more labelled pairs, or lower decision.precision_z.",
+                len(y),
+                int(y.sum()),
                 self.target_precision,
                 f" less {self.precision_z:g} standard error(s)" if self.precision_z else "",
                 self.review_threshold_,

@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 
 from stalkflag import __version__
+from stalkflag.model._chain import ScoringChain
 from stalkflag.model._config import TrainConfig
 from stalkflag.model._train import TrainResult
 
@@ -244,8 +245,6 @@ def log_training(
     import mlflow
     from mlflow.exceptions import MlflowException
 
-    from stalkflag.model._served import contract_metadata, served_signature
-
     config: TrainConfig = result.config
     uri = use_tracking(tracking_uri or config.tracking.tracking_uri)
     experiment_id = _experiment(config.tracking.experiment, uri)
@@ -290,16 +289,7 @@ def log_training(
             (folder / "model_card.md").write_text(card, encoding="utf-8")
             mlflow.log_artifact(str(folder / "model_card.md"))
 
-        chain_dir = result.chain.save(folder / "chain")
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=str(Path(__file__).with_name("_pyfunc.py")),
-            artifacts={"chain": str(chain_dir)},
-            signature=served_signature(),  # the served contract (model/_served.py)
-            input_example=INPUT_EXAMPLE,
-            pip_requirements=[f"stalkflag=={__version__}"],
-            metadata=contract_metadata(),
-        )
+        info = _log_model(result.chain, folder)
         run_id = run.info.run_id
     version = mlflow.register_model(info.model_uri, config.tracking.registered_model)
     client = mlflow.MlflowClient()
@@ -342,6 +332,25 @@ def log_training(
         "value": new,
         "tracking_uri": uri,
     }
+
+
+def _log_model(chain: ScoringChain, folder: Path):
+    """Log the chain as the run's pyfunc model ``model`` (what ``stalkflag score`` and
+    ``mlflow models serve`` load); returns MLflow's model info."""
+    import mlflow
+
+    from stalkflag.model._served import contract_metadata, served_signature
+
+    chain_dir = chain.save(folder / "chain")
+    return mlflow.pyfunc.log_model(
+        name="model",
+        python_model=str(Path(__file__).with_name("_pyfunc.py")),
+        artifacts={"chain": str(chain_dir)},
+        signature=served_signature(),  # the served contract (model/_served.py)
+        input_example=INPUT_EXAMPLE,
+        pip_requirements=[f"stalkflag=={__version__}"],
+        metadata=contract_metadata(),
+    )
 
 
 def _log_input(result: TrainResult) -> None:

@@ -115,19 +115,11 @@ def load_dataset(config: TrainConfig, folder: Path) -> Dataset:
             len(report.rejected),
             report.n_records,
         )
-    incidents = report.accepted.reset_index(drop=True)
     assert data.labels is not None
-    labels = _read_labels(data.labels)
-    y = incidents["incident_id"].map(labels)
-    if y.isna().any():
-        raise ConfigError(
-            f"{int(y.isna().sum()):,} of {len(y):,} accepted incidents have no label in {data.labels}; "
-            "every training incident needs one.",
-            code="C014",
-        )
+    incidents, y = _labelled(report.accepted.reset_index(drop=True), data.labels, data.unlabelled)
     return Dataset(
         incidents,
-        y.to_numpy().astype(int),
+        y,
         None,
         _sha256(data.path),
         len(report.rejected),
@@ -135,7 +127,46 @@ def load_dataset(config: TrainConfig, folder: Path) -> Dataset:
     )
 
 
+def _labelled(
+    incidents: pd.DataFrame, path: Path, unlabelled: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The incidents with their labels from ``path``; incidents without one are an error, or
+    left out (``unlabelled == "drop"``), saying how many."""
+    labels = _read_labels(path)
+    ids = incidents["incident_id"].astype(str)
+    y = ids.map(labels)
+    named = int(labels.index.isin(set(ids)).sum())
+    if named < len(labels):
+        logger.warning(
+            "%d of %d labels in %s name no accepted incident of the export and are not used",
+            len(labels) - named,
+            len(labels),
+            path,
+        )
+    missing = y.isna().to_numpy()
+    if missing.any() and unlabelled == "error":
+        raise ConfigError(
+            f"{int(missing.sum()):,} of {len(y):,} accepted incidents have no label in "
+            f"{path}; every training incident needs one (or set data.unlabelled=drop to "
+            "train on the labelled ones only).",
+            code="C014",
+        )
+    if missing.any():
+        logger.warning(
+            "%d of %d accepted incidents have no label in %s and are left out of training "
+            "(data.unlabelled: drop); training on the %d labelled ones",
+            int(missing.sum()),
+            len(y),
+            path,
+            int((~missing).sum()),
+        )
+    return incidents[~missing].reset_index(drop=True), y[~missing].to_numpy().astype(int)
+
+
 def _read_labels(path: Path) -> pd.Series:
+    """``incident_id -> label`` from a labels file; columns beyond ``incident_id`` and
+    ``label`` (a review service's ``pair_id``, ``force``, ``decision``, ``decided_at``) are
+    ignored."""
     try:
         frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str)
     except FileNotFoundError:
@@ -145,7 +176,14 @@ def _read_labels(path: Path) -> pd.Series:
     label = pd.to_numeric(frame["label"], errors="coerce")
     if not label.isin([0, 1]).all():
         raise ConfigError(f"labels in {path} must be 0 or 1.", code="C014")
-    return pd.Series(label.to_numpy(), index=frame["incident_id"].astype(str))
+    ids = frame["incident_id"].astype(str).str.strip()
+    if ids.duplicated().any():
+        raise ConfigError(
+            f"labels file {path} labels {int(ids.duplicated().sum()):,} incident_ids more than "
+            "once; give each incident one label.",
+            code="C014",
+        )
+    return pd.Series(label.to_numpy(), index=ids.to_numpy())
 
 
 def split_groups(
