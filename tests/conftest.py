@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +15,31 @@ from stalkflag.io import write_frame
 from stalkflag.synth import SynthConfig, generate
 
 DATA = Path(__file__).parent / "data"
+
+_PYCACHE: str | None = None
+
+
+def pytest_configure(config) -> None:
+    """Where bytecode is not written (``PYTHONDONTWRITEBYTECODE=1`` in the environment), every
+    Python the suite starts (the console script, ``mlflow models serve``, Spark's and
+    multiprocessing's workers: dozens) compiles mlflow, pandas, sklearn, spaCy and Splink from
+    source again, some 15 s of CPU for each `stalkflag score`. For this session only, bytecode
+    goes to a temporary ``PYTHONPYCACHEPREFIX`` (never beside the sources or into the
+    environment), shared by this process and every child, and removed at the end. Nothing else
+    about the processes changes; where bytecode is written already, this does nothing."""
+    global _PYCACHE
+    if not sys.dont_write_bytecode or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return
+    _PYCACHE = tempfile.mkdtemp(prefix="stalkflag-pycache-")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = _PYCACHE
+    sys.pycache_prefix = _PYCACHE
+    sys.dont_write_bytecode = False
+
+
+def pytest_unconfigure(config) -> None:
+    if _PYCACHE is not None:
+        shutil.rmtree(_PYCACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
