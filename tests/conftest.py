@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -10,7 +16,49 @@ import pytest
 from stalkflag.io import write_frame
 from stalkflag.synth import SynthConfig, generate
 
+if TYPE_CHECKING:
+    from stalkflag.model import TrainResult
+
 DATA = Path(__file__).parent / "data"
+
+_PYCACHE: str | None = None
+
+
+def pytest_configure(config) -> None:
+    _one_openmp_thread()
+    _bytecode_cache()
+
+
+def _one_openmp_thread() -> None:
+    """One OpenMP thread for this session and its children, unless OMP_NUM_THREADS says
+    otherwise. The boosted classifier's OpenMP threads, on exports this small and on a shared
+    two-core machine, mostly wait for one another: one thread gives the same model (the suite's
+    training run took 96 s with two threads and 27 s with one, and wrote the same figures).
+    Set before scikit-learn is imported, so its OpenMP runtime starts with it."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def _bytecode_cache() -> None:
+    """Where bytecode is not written (``PYTHONDONTWRITEBYTECODE=1`` in the environment), every
+    Python the suite starts (the console script, ``mlflow models serve``, Spark's and
+    multiprocessing's workers: dozens) compiles mlflow, pandas, sklearn, spaCy and Splink from
+    source again, some 15 s of CPU for each `stalkflag score`. For this session only, bytecode
+    goes to a temporary ``PYTHONPYCACHEPREFIX`` (never beside the sources or into the
+    environment), shared by this process and every child, and removed at the end. Nothing else
+    about the processes changes; where bytecode is written already, this does nothing."""
+    global _PYCACHE
+    if not sys.dont_write_bytecode or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return
+    _PYCACHE = tempfile.mkdtemp(prefix="stalkflag-pycache-")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = _PYCACHE
+    sys.pycache_prefix = _PYCACHE
+    sys.dont_write_bytecode = False
+
+
+def pytest_unconfigure(config) -> None:
+    if _PYCACHE is not None:
+        shutil.rmtree(_PYCACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -58,14 +106,32 @@ def linked(accepted):
 PROJECT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory):
-    """One small model for the whole session: 3,000 synthetic incidents (seed 42) plus an
-    800-incident export in unseen styles. Shared by the model and behaviour tests."""
-    from stalkflag.model import load_config, run_training
+@dataclass
+class Tracked:
+    """The session's training run as `stalkflag train` makes it, and where it was logged."""
 
-    config = load_config(
-        PROJECT / "pipelines" / "train.yaml",
+    result: TrainResult
+    store: str  # sqlite:///.../mlflow.db, holding that run and models:/stalkflag/1 (champion)
+    stages: list[str]  # what the run said as each stage started
+
+
+@pytest.fixture(scope="session")
+def tracked(tmp_path_factory) -> Tracked:
+    """One small model for the whole session: 3,000 synthetic incidents (seed 42) plus an
+    800-incident export in unseen styles, trained by the facade as `stalkflag train` trains
+    (``stalkflag.api.train``, the config named relative to the project), logged to MLflow in a
+    temporary SQLite store and registered there as ``models:/stalkflag/1``, the champion.
+
+    Shared by the model, behaviour, batch, API, serving and CLI scoring tests, which only read
+    the store: nothing may log another run to it (tests that register more versions log the
+    model into a store of their own)."""
+    from stalkflag import api
+
+    folder = tmp_path_factory.mktemp("train")
+    store = f"sqlite:///{folder}/mlflow.db"
+    stages: list[str] = []
+    result = api.train(
+        "pipelines/train.yaml",
         # 167 validation pairs are too few to place a flag at 0.80 precision less one standard
         # error on every split; the tests need a flag, not that margin.
         [
@@ -73,5 +139,14 @@ def trained(tmp_path_factory):
             "data.synthetic.n_unseen=800",
             "decision.precision_z=0",
         ],
+        tracking_uri=store,
+        work_dir=folder / "work",
+        on_stage=stages.append,
     )
-    return run_training(config, work_dir=tmp_path_factory.mktemp("train"))
+    return Tracked(result, store, stages)
+
+
+@pytest.fixture(scope="session")
+def trained(tracked) -> TrainResult:
+    """The session's fitted model and its held-out evaluations (see ``tracked``)."""
+    return tracked.result

@@ -1,6 +1,7 @@
 """`stalkflag.api`, the public facade, end to end on the session's small synthetic export: real
-validation, Splink linkage, a real training run logged to a temporary MLflow store, the model
-loaded back by URI and by folder, scoring and evaluation. No mocks."""
+validation, Splink linkage, a real training run logged to a temporary MLflow store (the
+session's own, ``tracked`` in tests/conftest.py), the model loaded back by URI and by folder,
+scoring and evaluation. No mocks."""
 
 from __future__ import annotations
 
@@ -79,32 +80,17 @@ def test_link_says_what_is_wrong_before_linking_anything(synth_csv, linked, tmp_
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """One small tracked training run into a temporary MLflow store (the config named relative
-    to the project, as from any folder)."""
-    folder = tmp_path_factory.mktemp("api_train")
-    store = f"sqlite:///{folder}/mlflow.db"
-    stages: list[str] = []
-    result = api.train(
-        "pipelines/train.yaml",
-        [
-            "data.synthetic.n_incidents=2500",
-            "data.synthetic.n_unseen=600",
-            # as in test_model_cli: too few validation pairs to reach 0.80 precision
-            "decision.target_precision=0.6",
-            "decision.precision_z=0",
-        ],
-        tracking_uri=store,
-        work_dir=folder / "work",
-        on_stage=stages.append,
-    )
-    return result, store, stages
+def run(tracked):
+    """The session's small tracked training run (``tracked`` in tests/conftest.py): the facade's
+    ``api.train`` into a temporary MLflow store, the config named relative to the project, as
+    from any folder."""
+    return tracked.result, tracked.store, tracked.stages
 
 
 def test_train_logs_registers_and_writes_the_card(run):
     result, store, stages = run
     assert isinstance(result, api.TrainResult)
-    assert result.config.data.synthetic.n_incidents == 2500
+    assert result.config.data.synthetic.n_incidents == 3000
     assert set(result.held_out) == {"test", "time", "unseen_styles"}
     assert stages[-1] == "logging to MLflow" and len(stages) > 3
     logged = result.logged

@@ -183,8 +183,11 @@ def test_blank_suspects_are_linked_from_notes_and_say_how(accepted):
 
 
 @pytest.fixture(scope="module")
-def linked_without_evidence(accepted):
-    """Linked with no optional evidence, whatever the default is."""
+def linked_without_evidence(accepted, linked):
+    """Linked with no optional evidence, whatever the default is: the session's ``linked``
+    while the default is none (the same call), else linked again."""
+    if not LINKAGE_EVIDENCE:
+        return linked
     return link_incidents(accepted, evidence=())
 
 

@@ -1,5 +1,9 @@
 """`stalkflag train` and `stalkflag score` run as a user runs them: the real console script, a
-real MLflow store in a temporary folder (MLFLOW_TRACKING_URI), exit codes and no tracebacks."""
+real MLflow store in a temporary folder (MLFLOW_TRACKING_URI), exit codes and no tracebacks.
+
+`stalkflag train` runs once here, at the smallest size the config allows; `stalkflag score`
+reads the session's store (``tracked`` in tests/conftest.py: the same training code, run in
+this process at the size the scoring tests need)."""
 
 from __future__ import annotations
 
@@ -30,7 +34,8 @@ def run(*args: str, store: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def trained_store(tmp_path_factory):
     """One `stalkflag train` from a folder outside the project, naming the config relative to
-    the project (the CLI falls back to the project's copy)."""
+    the project (the CLI falls back to the project's copy), into a new store. 1,000 incidents,
+    the least the config accepts: what is checked is the command, its store and its card."""
     folder = tmp_path_factory.mktemp("cli_train")
     store = f"sqlite:///{folder}/mlflow.db"
     card = folder / "card" / "MODEL_CARD.md"
@@ -38,10 +43,10 @@ def trained_store(tmp_path_factory):
         "train",
         "--config",
         "pipelines/train.yaml",
-        "data.synthetic.n_incidents=2500",
-        "data.synthetic.n_unseen=600",
-        # 142 validation pairs are too few for a 2,500-incident model to reach 0.80 precision:
-        # the run would place no flag (and say so), and the scoring test below needs flags.
+        "data.synthetic.n_incidents=1000",
+        "data.synthetic.n_unseen=300",
+        # Too few validation pairs for a 1,000-incident model to reach 0.80 precision: the run
+        # would place no flag (and say so); the card is checked with a flag placed.
         "decision.target_precision=0.6",
         "decision.precision_z=0",
         "--card",
@@ -71,15 +76,27 @@ def test_train_from_another_folder_registers_the_champion(trained_store):
     assert [str(v.version) for v in versions] == ["1"]
     assert str(client.get_model_version_by_alias("stalkflag", "champion").version) == "1"
     run_ = client.get_run(versions[0].run_id)
-    assert run_.data.params["data.synthetic.n_incidents"] == "2500"
+    assert run_.data.params["data.synthetic.n_incidents"] == "1000"
     assert not (folder / "mlruns").exists()  # nothing written into the working folder
 
 
-def test_score_writes_one_row_per_accepted_incident(trained_store, synth_csv, accepted, tmp_path):
-    store, trained, _, _ = trained_store
-    assert trained.returncode == 0
-    out = tmp_path / "out"
-    result = run("score", str(synth_csv), "--out", str(out), store=store, cwd=tmp_path)
+@pytest.fixture(scope="module")
+def store(tracked) -> str:
+    """The session's store: its model registered as version 1, the champion."""
+    return tracked.store
+
+
+@pytest.fixture(scope="module")
+def scored(store, synth_csv, tmp_path_factory):
+    """One `stalkflag score` of the session's export with the champion, as CSV: checked below,
+    and the whole-export run the history test compares its months with."""
+    folder = tmp_path_factory.mktemp("cli_score")
+    out = folder / "out"
+    return run("score", str(synth_csv), "--out", str(out), store=store, cwd=folder), out
+
+
+def test_score_writes_one_row_per_accepted_incident(scored, accepted):
+    result, out = scored
     assert result.returncode == 0, result.stderr[-3000:]
     scores = pd.read_csv(out / "incidents.csv", dtype={"incident_id": str})
     assert list(scores.columns[:3]) == ["incident_id", "pair_id", "victim_person_id"]
@@ -94,12 +111,10 @@ def test_score_writes_one_row_per_accepted_incident(trained_store, synth_csv, ac
 
 
 def test_score_writes_every_output_as_parquet_with_its_manifest(
-    trained_store, synth_csv, accepted, tmp_path
+    store, synth_csv, accepted, tmp_path
 ):
     import json
 
-    store, trained, _, _ = trained_store
-    assert trained.returncode == 0
     out = tmp_path / "out"
     result = run("score", str(synth_csv), "--out", str(out), "--format", "parquet",
                  store=store, cwd=tmp_path)  # fmt: skip
@@ -122,9 +137,7 @@ def test_score_writes_every_output_as_parquet_with_its_manifest(
     assert "Traceback" not in bad.stderr and not (tmp_path / "x").exists()
 
 
-def test_score_sets_bad_rows_aside_and_scores_the_rest(trained_store, broken_csv, tmp_path):
-    store, trained, _, _ = trained_store
-    assert trained.returncode == 0
+def test_score_sets_bad_rows_aside_and_scores_the_rest(store, broken_csv, tmp_path):
     out = tmp_path / "out"
     result = run("score", str(broken_csv), "--out", str(out), store=store, cwd=tmp_path)
     assert result.returncode == 1, result.stderr[-3000:]  # rows were rejected
@@ -140,22 +153,21 @@ def test_score_sets_bad_rows_aside_and_scores_the_rest(trained_store, broken_csv
         assert name not in result.stdout + result.stderr
 
 
-def test_score_with_history_keeps_ids_and_reads_several_inputs(trained_store, synth_csv, tmp_path):
+def test_score_with_history_keeps_ids_and_reads_several_inputs(store, scored, synth_csv, tmp_path):
     """A month scored with last month's output folder as history gives the ids and scores of
     scoring both months at once; two inputs scored together give the same."""
     import json
 
-    store, trained, _, _ = trained_store
-    assert trained.returncode == 0
+    whole_run, whole = scored  # the whole export, scored at once
+    assert whole_run.returncode == 0, whole_run.stderr[-3000:]
     raw = pd.read_csv(synth_csv, dtype=str, keep_default_na=False)
     raw = raw.sort_values(["reported_at", "incident_id"]).reset_index(drop=True)
     cut = len(raw) * 2 // 3
     early, late = tmp_path / "early.csv", tmp_path / "late.csv"
     raw.iloc[:cut].to_csv(early, index=False)
     raw.iloc[cut:].to_csv(late, index=False)
-    whole, first, second, both = (tmp_path / n for n in ("whole", "first", "second", "both"))
+    first, second, both = (tmp_path / n for n in ("first", "second", "both"))
     for args in (
-        [str(synth_csv), "--out", str(whole)],
         [str(early), "--out", str(first)],
         [str(late), "--out", str(second), "--history", str(first)],
         [str(early), str(late), "--out", str(both)],
@@ -185,15 +197,13 @@ def test_score_with_history_keeps_ids_and_reads_several_inputs(trained_store, sy
 
 
 def test_score_on_a_terminal_draws_progress_with_counts_and_logs_above_it(
-    trained_store, synth_csv, tmp_path
+    store, synth_csv, tmp_path
 ):
     """On a terminal (a pseudo-terminal here) each stage is a bar with counts and time left,
     and log lines print through the same console; the run ends as it does in a log."""
     import pty
     import select
 
-    store, trained, _, _ = trained_store
-    assert trained.returncode == 0
     main, child = pty.openpty()
     env = {**os.environ, "MLFLOW_TRACKING_URI": store, "COLUMNS": "160", "TERM": "xterm"}
     process = subprocess.Popen(

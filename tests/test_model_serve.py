@@ -143,13 +143,10 @@ def test_an_empty_request_gives_no_rows_and_the_columns(trained):
 
 
 @pytest.fixture(scope="module")
-def store(trained, tmp_path_factory) -> str:
-    """The session's model logged and registered as ``stalkflag@champion`` by the training
-    run's own code, in a store of its own."""
-    from stalkflag.model._tracking import log_training
-
-    folder = tmp_path_factory.mktemp("serve_store")
-    return log_training(trained, tracking_uri=f"sqlite:///{folder}/mlflow.db")["tracking_uri"]
+def store(tracked) -> str:
+    """The session's store (tests/conftest.py): its model logged and registered as
+    ``stalkflag@champion`` by the training run's own code (``stalkflag.api.train``)."""
+    return tracked.store
 
 
 def test_the_signature_makes_optional_columns_optional_and_says_what_comes_back(store):
