@@ -25,8 +25,10 @@ request with ``store`` false loads the model and warms the service (not timed). 
 process's CPU seconds are read from ``/proc`` around the timed requests, which the other
 sessions' load on the machine does not inflate as it inflates wall time.
 
-``--stages N`` then profiles the last N incidents' requests in this process (FastAPI's ``TestClient`` over
-the same app and store, under ``cProfile``) and prints where a request's time goes, by stage.
+``--stages N`` then profiles the last N incidents' requests in this process (FastAPI's
+``TestClient`` over the same app and store, the stored history sent through it again first, as
+the server had it, then ``cProfile`` in the route's threads) and prints where a request's time
+goes, by stage.
 Only public names are used (``stalkflag.api``, ``stalkflag.review``, ``stalkflag.service``,
 ``stalkflag.synth``).
 """
@@ -224,6 +226,7 @@ def measure(args, work: Path) -> dict:
         "db": db,
         "tracking_uri": tracking,
         "remaining": _records(export.iloc[cut + args.requests :]),
+        "stored": _records(history),
     }
 
 
@@ -251,6 +254,9 @@ def stages(run: dict, n: int) -> dict[str, float]:
     try:
         with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
             _post(client, rows[:1], store=False)  # loads the model (not profiled)
+            # As the server was: the history sent through the API, so this process has read it.
+            for lo in range(0, len(run["stored"]), 250):
+                _post(client, run["stored"][lo : lo + 250])
             for profile in profiles:
                 profile.clear()
             for row in rows[1:]:
@@ -368,6 +374,7 @@ def main() -> None:
     if args.stages:
         run["stages"] = stages(run, args.stages)
     run.pop("remaining")
+    run.pop("stored")
     before = json.loads(args.compare.read_text()) if args.compare else None
     command = "python experiments/bench_api.py " + " ".join(sys.argv[1:])
     text = report(run, before, command)
