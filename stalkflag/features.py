@@ -96,53 +96,54 @@ def pattern_features(
             "pos": np.arange(len(incidents)),
         }
     )
+    # Each pair's incidents in time order, pairs one after another: a pair's running counts
+    # are cumulative sums restarted at its first row (``starts``). Columns are gathered and
+    # made one frame at the end (a column added at a time costs more than the sums).
     order = frame.sort_values(["pair", "t", "id"], kind="stable").index.to_numpy()
     f = frame.loc[order].reset_index(drop=True)
-    b = behaviours.iloc[order].reset_index(drop=True)
-    by_pair = f.groupby("pair", sort=False)
-    out = pd.DataFrame(index=f.index)
+    pair = f["pair"].to_numpy()
+    first_row = np.ones(len(f), dtype=bool)
+    first_row[1:] = pair[1:] != pair[:-1]
+    starts = np.maximum.accumulate(np.where(first_row, np.arange(len(f)), 0))
+    b = behaviours[list(BEHAVIOURS)].to_numpy()[order]
+    out: dict[str, np.ndarray] = {}
 
     days = (f["t"] - f["t"].min()).dt.total_seconds().to_numpy() / 86400.0
-    f["days"] = days
-    first = by_pair["days"].transform("min").to_numpy()
-    out["incidents_so_far"] = by_pair.cumcount().to_numpy() + 1
-    out["span_days"] = days - first
-    out["rate_per_30_days"] = out["incidents_so_far"] / np.maximum(out["span_days"], 1.0) * 30.0
-    gap = by_pair["days"].diff().to_numpy()
+    n = np.arange(len(f)) - starts + 1
+    span = days - days[starts]
+    out["incidents_so_far"] = n
+    out["span_days"] = span
+    out["rate_per_30_days"] = n / np.maximum(span, 1.0) * 30.0
+    gap = np.where(first_row, np.nan, days - np.roll(days, 1))
     out["days_since_previous"] = np.nan_to_num(gap, nan=-1.0)
-    mean_gap = np.where(
-        out["incidents_so_far"] > 1,
-        out["span_days"] / np.maximum(out["incidents_so_far"] - 1, 1),
-        0.0,
-    )
-    out["escalation"] = np.where(
+    mean_gap = np.where(n > 1, span / np.maximum(n - 1, 1), 0.0)
+    escalation = np.where(
         np.nan_to_num(gap, nan=0.0) > 0,
         mean_gap / np.maximum(np.nan_to_num(gap, nan=1.0), 0.5),
         0.0,
     )
-    out["escalation"] = out["escalation"].clip(0, 50)
+    out["escalation"] = np.clip(escalation, 0, 50)
 
-    present = (b > 0).astype("int32")
-    cumulative = present.groupby(f["pair"], sort=False).cumsum()
+    index = {name: k for k, name in enumerate(BEHAVIOURS)}
+    present = (b > 0).astype(np.int64)
+    cumulative = _running_sum(present, starts)
     for column in BEHAVIOURS:
-        out[f"n_{column}"] = cumulative[column].to_numpy()
-    acts = list(ACTS)
-    acts_seen = (cumulative[acts] > 0).sum(axis=1)
-    out["distinct_behaviours"] = acts_seen.to_numpy()
-    online = cumulative[[c for c in acts if c in ONLINE]].sum(axis=1).to_numpy()
-    offline = cumulative[[c for c in acts if c in OFFLINE]].sum(axis=1).to_numpy()
+        out[f"n_{column}"] = cumulative[:, index[column]]
+    acts = [index[c] for c in ACTS]
+    out["distinct_behaviours"] = (cumulative[:, acts] > 0).sum(axis=1)
+    online = cumulative[:, [index[c] for c in ACTS if c in ONLINE]].sum(axis=1)
+    offline = cumulative[:, [index[c] for c in ACTS if c in OFFLINE]].sum(axis=1)
     out["online_acts"] = online
     out["offline_acts"] = offline
     out["online_and_offline"] = ((online > 0) & (offline > 0)).astype(int)
-    out["acts_in_this_incident"] = present[acts].sum(axis=1).to_numpy()
-    times = b[acts].sum(axis=1)
-    out["log_times_acts_so_far"] = np.log1p(
-        times.groupby(f["pair"], sort=False).cumsum()
-    ).to_numpy()
-    stop_here = present[list(STOP_SIGNS)].sum(axis=1)
-    stop_before = stop_here.groupby(f["pair"], sort=False).cumsum() - stop_here
-    after_stop = present[acts].sum(axis=1).where((stop_before > 0) | (present["breach"] > 0), 0)
-    out["acts_after_told_to_stop"] = after_stop.groupby(f["pair"], sort=False).cumsum().to_numpy()
+    acts_here = present[:, acts].sum(axis=1)
+    out["acts_in_this_incident"] = acts_here
+    times = b[:, acts].astype(np.int64).sum(axis=1)
+    out["log_times_acts_so_far"] = np.log1p(_running_sum(times, starts))
+    stop_here = present[:, [index[c] for c in STOP_SIGNS]].sum(axis=1)
+    stop_before = _running_sum(stop_here, starts) - stop_here
+    after_stop = np.where((stop_before > 0) | (present[:, index["breach"]] > 0), acts_here, 0)
+    out["acts_after_told_to_stop"] = _running_sum(after_stop, starts)
 
     out["suspect_other_victims"] = _other_victims_so_far(f)
 
@@ -152,35 +153,39 @@ def pattern_features(
     out["relationship_missing"] = (relationship == "").astype(int)
     category = incidents["recorded_category"].astype(object).fillna("").to_numpy()[order]
     for value in CATEGORIES:
-        hit = pd.Series((category == value).astype(int))
-        out[f"share_recorded_{value}"] = (
-            hit.groupby(f["pair"].to_numpy(), sort=False).cumsum().to_numpy()
-            / out["incidents_so_far"].to_numpy()
-        )
+        out[f"share_recorded_{value}"] = _running_sum((category == value).astype(int), starts) / n
 
     if note_scores is not None:
         scores = note_scores.iloc[order].reset_index(drop=True)
-        grouped = scores.groupby(f["pair"], sort=False)
-        running_max = grouped.cummax()
-        running_sum = grouped.cumsum()
+        # pandas' grouped cumulative sum of floats is compensated (Kahan): kept, not redone.
+        grouped = scores.groupby(pair, sort=False)
+        running_sum, running_max = grouped.cumsum(), grouped.cummax()
         for column in scores.columns:
-            out[column] = scores[column].to_numpy()
+            values = scores[column].to_numpy(dtype=float)
+            out[column] = values
             out[f"max_{column}"] = running_max[column].to_numpy()
-            out[f"mean_{column}"] = (
-                running_sum[column].to_numpy() / out["incidents_so_far"].to_numpy()
-            )
+            out[f"mean_{column}"] = running_sum[column].to_numpy() / n
             out[f"sum_{column}"] = running_sum[column].to_numpy()
-            high = (scores[column] >= 0.5).astype(float)
-            out[f"n_high_{column}"] = high.groupby(f["pair"], sort=False).cumsum().to_numpy()
+            out[f"n_high_{column}"] = _running_sum((values >= 0.5).astype(np.int64), starts)
 
     method = links["suspect_link_method"].astype(object).to_numpy()[order]
     out["suspect_from_fields"] = (method == "fields").astype(int)
     out["suspect_unknown"] = (method == "victim_only").astype(int)
 
-    out.index = f["pos"].to_numpy()
-    out = out.sort_index()
-    out.index = incidents.index
-    return out.astype("float64")
+    back = np.empty(len(order), dtype=np.int64)
+    back[f["pos"].to_numpy()] = np.arange(len(order))  # each input row's place in pair order
+    return pd.DataFrame(
+        {name: np.asarray(values, dtype="float64")[back] for name, values in out.items()},
+        index=incidents.index,
+    )
+
+
+def _running_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Integer sums so far within each run of rows that share a start (exact: integers)."""
+    total = np.cumsum(values, axis=0)
+    before = np.where(starts > 0, starts - 1, 0)
+    offset = np.where((starts > 0)[(...,) + (None,) * (values.ndim - 1)], total[before], 0)
+    return total - offset
 
 
 def _other_victims_so_far(f: pd.DataFrame) -> np.ndarray:

@@ -15,7 +15,7 @@ from stalkflag.linkage._link import (
 )
 from stalkflag.linkage._mentions import build_mentions
 from stalkflag.linkage._settings import check_evidence
-from stalkflag.linkage._splink import CLUSTER_THRESHOLD, make_spark_session
+from stalkflag.linkage._splink import CLUSTER_THRESHOLD, make_spark_session, python_linkage
 
 __all__ = [
     "CLUSTER_THRESHOLD",
@@ -30,4 +30,5 @@ __all__ = [
     "make_spark_session",
     "pair_ids",
     "person_id",
+    "python_linkage",
 ]

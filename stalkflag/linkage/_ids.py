@@ -77,11 +77,22 @@ def id_rule_edges(mentions: pd.DataFrame, person: np.ndarray) -> pd.DataFrame:
         ``unique_id_l`` < ``unique_id_r``, ``match_probability`` 1.0, ``match_weight`` NaN and
         ``stage`` :data:`RULE_STAGE`; a bare mention already its ID's target has no pair.
     """
+    bare_ones = bare_mentions(mentions)
+    if not bare_ones.any():  # nothing for the rule to join (most exports name everyone)
+        return pd.DataFrame(
+            {
+                "unique_id_l": np.zeros(0, dtype=np.int64),
+                "unique_id_r": np.zeros(0, dtype=np.int64),
+                "match_probability": np.zeros(0),
+                "match_weight": np.zeros(0),
+                "stage": np.zeros(0, dtype=object),
+            }
+        )
     frame = pd.DataFrame(
         {
             "uid": mentions["unique_id"].to_numpy(),
             "fid": mentions["force_person_id"].to_numpy(),
-            "bare": bare_mentions(mentions),
+            "bare": bare_ones,
             "person": person,
         }
     )

@@ -7,11 +7,13 @@ import logging
 import resource
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from spacy.language import Language
 
 from stalkflag._defaults import LINKAGE_EVIDENCE
 from stalkflag.errors import ConfigError
@@ -57,18 +59,24 @@ class LinkResult:
             weaker of the victim's and the suspect's link, in [0, 1]) and
             ``suspect_link_method`` (``fields``, ``notes_name``, ``notes_reference``,
             ``notes_new_name``, ``victim_only``).
-        people: One row per person with counts of incidents and of distinct counterparts.
         mentions: Person mentions with their ``person_id`` and ``mention_confidence``.
         edges: Scored mention pairs, with each comparison's match weight (``mw_*``), which
             explain a link.
         model: The trained Splink model (JSON-ready).
+        reported_at: When each incident was reported (the order of ``incidents``).
+        people: One row per person with counts of incidents and of distinct counterparts
+            (made when first read: scoring does not need it).
     """
 
     incidents: pd.DataFrame
-    people: pd.DataFrame
     mentions: pd.DataFrame
     edges: pd.DataFrame
     model: dict[str, Any]
+    reported_at: np.ndarray = field(repr=False)
+
+    @cached_property
+    def people(self) -> pd.DataFrame:
+        return _people(self.incidents, self.mentions, self.reported_at)
 
     def evidence(self, incident_id: str, role: str = "suspect") -> pd.DataFrame:
         """The scored pairs that tie this incident's person mention to others in its person.
@@ -108,18 +116,23 @@ def link_incidents(
     spark=None,
     memory_limit: str = "1.5GB",
     evidence: tuple[str, ...] = LINKAGE_EVIDENCE,
+    notes_nlp: Language | None = None,
 ) -> LinkResult:
     """Resolve victims and suspects into people and incidents into suspect -> victim pairs.
 
     Args:
         incidents: Accepted rows from :func:`stalkflag.validate.validate_export`.
         model: A saved Splink model to reuse; trained afresh (unsupervised) when ``None``.
-        backend: ``"duckdb"`` (default) or ``"spark"``.
+        backend: ``"duckdb"`` (default), ``"spark"``, or ``"python"`` for a few hundred
+            incidents and a saved ``model`` (no database; the same links, see
+            :func:`~stalkflag.linkage._splink.run_splink`).
         cluster_threshold: Match probability at which two mentions are one person.
         spark: A Spark session for ``backend="spark"``.
         memory_limit: DuckDB's memory cap (it spills to a temporary folder beyond it).
         evidence: Optional Splink comparisons to train with
             (:data:`~stalkflag.linkage._settings.EVIDENCE`); a saved ``model`` brings its own.
+        notes_nlp: The pipeline that finds suspects in notes
+            (:func:`~stalkflag.linkage._notes.make_notes_pipeline`, made when not given).
 
     Returns:
         The incidents' links, the people, the mentions, the scored pairs and the model.
@@ -171,7 +184,12 @@ def link_incidents(
     names = name_tokens(suspects["person_id"], suspects["first_name"], suspects["surname"])
     lexicon = {f for f, c in Counter(mentions["first_name"].dropna()).items() if c >= 3}
     recovered = recover_suspects(
-        incidents, pd.Series(victim), pd.Series(suspect), names, lexicon, make_notes_pipeline()
+        incidents,
+        pd.Series(victim),
+        pd.Series(suspect),
+        names,
+        lexicon,
+        notes_nlp or make_notes_pipeline(),
     )
     phases.done("suspects from notes")
     rows = recovered["row"].to_numpy(dtype=np.int64)
@@ -191,9 +209,8 @@ def link_incidents(
             "suspect_link_method": method,
         }
     )
-    people = _people(links, mentions, incidents)
-    phases.done("pairs and people")
-    return LinkResult(links, people, mentions, run.edges, run.model)
+    phases.done("pairs")
+    return LinkResult(links, mentions, run.edges, run.model, incidents["reported_at"].to_numpy())
 
 
 def person_id(incident_id: str, role: str, *, prefix: str = "PER-") -> str:
@@ -284,26 +301,23 @@ def _run_splink_clearly(mentions: pd.DataFrame, **kwargs: Any):
 def _mention_confidence(mentions: pd.DataFrame, edges: pd.DataFrame) -> np.ndarray:
     """Best match probability to a mention of the same person; for a lone mention, the
     probability that it belongs to nobody else (1 - its best match)."""
-    person = mentions.set_index("unique_id")["cluster_id"]
-    e = edges[["unique_id_l", "unique_id_r", "match_probability"]]
-    same = (
-        person.reindex(e["unique_id_l"]).to_numpy() == person.reindex(e["unique_id_r"]).to_numpy()
-    )
-    long = pd.concat(
-        [
-            pd.DataFrame({"uid": e["unique_id_l"], "p": e["match_probability"], "same": same}),
-            pd.DataFrame({"uid": e["unique_id_r"], "p": e["match_probability"], "same": same}),
-        ]
-    )
-    within = long[long["same"]].groupby("uid")["p"].max()
-    best_any = long.groupby("uid")["p"].max()
-    uid = mentions["unique_id"]
-    conf = within.reindex(uid).to_numpy()
-    alone = 1.0 - best_any.reindex(uid).fillna(0.0).to_numpy()
-    return np.where(np.isnan(conf), alone, conf).round(4)
+    uid = mentions["unique_id"].to_numpy()
+    cluster = mentions["cluster_id"].to_numpy()
+    p = edges["match_probability"].to_numpy(dtype=float)
+    ends = [pd.Index(uid).get_indexer(edges[c].to_numpy()) for c in ("unique_id_l", "unique_id_r")]
+    known = (ends[0] >= 0) & (ends[1] >= 0)
+    same = known & (cluster[ends[0]] == cluster[ends[1]])
+    within = np.full(len(uid), -np.inf)
+    best_any = np.full(len(uid), -np.inf)
+    for end in ends:
+        mine = end >= 0
+        np.maximum.at(best_any, end[mine], p[mine])
+        np.maximum.at(within, end[same], p[same])
+    alone = 1.0 - np.where(np.isinf(best_any), 0.0, best_any)
+    return np.where(np.isinf(within), alone, within).round(4)
 
 
-def _people(links: pd.DataFrame, mentions: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
+def _people(links: pd.DataFrame, mentions: pd.DataFrame, reported_at: np.ndarray) -> pd.DataFrame:
     as_victim = links.groupby("victim_person_id").agg(
         incidents_as_victim=("incident_id", "size"),
         distinct_suspects=("suspect_person_id", "nunique"),
@@ -317,7 +331,7 @@ def _people(links: pd.DataFrame, mentions: pd.DataFrame, incidents: pd.DataFrame
     people = people.join(mentions.groupby("person_id").size().rename("mentions"), how="left")
     people["mentions"] = people["mentions"].fillna(0).astype("int64")
     people["source"] = np.where(people["mentions"] > 0, "fields", "notes")
-    dates = links.assign(t=incidents["reported_at"].to_numpy())
+    dates = links.assign(t=reported_at)
     seen = (
         pd.concat(
             [

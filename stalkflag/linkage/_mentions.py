@@ -114,41 +114,59 @@ def build_mentions(incidents: pd.DataFrame) -> pd.DataFrame:
         position in ``incidents``.
     """
     n = len(incidents)
-    parts = {}
-    for role, code in (("victim", 0), ("suspect", 1)):
+    fields: dict[str, dict[str, list]] = {}
+    for role in ("victim", "suspect"):
         first, surname = _parse_names(
             incidents[f"{role}_name"].astype(object).where(incidents[f"{role}_name"].notna(), None)
         )
         dob = incidents[f"{role}_dob"].dt.strftime("%Y-%m-%d").astype(object)
-        parts[role] = pd.DataFrame(
-            {
-                "unique_id": np.arange(n, dtype=np.int64) * 2 + code,
-                "incident_id": incidents["incident_id"].to_numpy(),
-                "role": role,
-                "force_person_id": incidents[f"{role}_id"]
-                .astype(object)
-                .where(incidents[f"{role}_id"].notna(), None)
-                .to_numpy(),
-                "first_name": first,
-                "surname": surname,
-                "dob": dob.where(dob.notna(), None).to_numpy(),
-                "force": incidents["force"]
-                .astype(object)
-                .where(incidents["force"].notna(), None)
-                .to_numpy(),
-            }
-        )
-    for role, other in (("victim", "suspect"), ("suspect", "victim")):
-        frame = parts[role]
-        frame["first_canon"] = [_canonical(f) if f else None for f in frame["first_name"]]
-        frame["name_variants"] = [nickname_variants(f) if f else None for f in frame["first_name"]]
-        frame["co_first_canon"] = [_canonical(f) if f else None for f in parts[other]["first_name"]]
-        frame["co_surname"] = parts[other]["surname"].to_numpy()
-        frame["co_force_person_id"] = parts[other]["force_person_id"].to_numpy()
-    mentions = pd.concat([parts["victim"], parts["suspect"]], ignore_index=True)
-    identified = mentions[["force_person_id", "first_name", "surname", "dob"]].notna().any(axis=1)
-    return (
-        mentions.loc[identified, list(MENTION_COLUMNS)]
-        .sort_values("unique_id")
-        .reset_index(drop=True)
-    )
+        fields[role] = {
+            "force_person_id": _or_none(incidents[f"{role}_id"]),
+            "first_name": first,
+            "surname": surname,
+            "dob": dob.where(dob.notna(), None).tolist(),
+        }
+    force = _or_none(incidents["force"])
+    # Victim and suspect mentions interleaved: row i's are unique_id 2i and 2i + 1, in order.
+    columns: dict[str, np.ndarray] = {}
+    for name in MENTION_COLUMNS:
+        columns[name] = np.empty(2 * n, dtype=np.int64 if name == "unique_id" else object)
+    columns["unique_id"][:] = np.arange(2 * n, dtype=np.int64)
+    for role, other, k in (("victim", "suspect", 0), ("suspect", "victim", 1)):
+        mine, theirs = fields[role], fields[other]
+        columns["incident_id"][k::2] = incidents["incident_id"].to_numpy()
+        columns["role"][k::2] = role
+        columns["force"][k::2] = force
+        for name in ("force_person_id", "first_name", "surname", "dob"):
+            columns[name][k::2] = mine[name]
+        columns["first_canon"][k::2] = [_canonical(f) if f else None for f in mine["first_name"]]
+        columns["name_variants"][k::2] = [
+            nickname_variants(f) if f else None for f in mine["first_name"]
+        ]
+        columns["co_first_canon"][k::2] = [
+            _canonical(f) if f else None for f in theirs["first_name"]
+        ]
+        columns["co_surname"][k::2] = theirs["surname"]
+        columns["co_force_person_id"][k::2] = theirs["force_person_id"]
+    identified = np.zeros(2 * n, dtype=bool)
+    for name in ("force_person_id", "first_name", "surname", "dob"):
+        identified |= pd.notna(columns[name])
+    out = pd.DataFrame({name: values[identified] for name, values in columns.items()})
+    if not n:  # columns made from names are float for no incidents, as they always were
+        out = out.astype(dict.fromkeys(_FROM_NAMES, "float64"))
+    return out
+
+
+_FROM_NAMES = (
+    "first_name",
+    "first_canon",
+    "name_variants",
+    "surname",
+    "co_first_canon",
+    "co_surname",
+)
+
+
+def _or_none(series: pd.Series) -> list:
+    """A column's values, missing as ``None``."""
+    return series.astype(object).where(series.notna(), None).tolist()

@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -30,9 +31,12 @@ from stalkflag.linkage._ids import (
     id_rule_edges,
     link_by_ids,
 )
+from stalkflag.linkage._python import Unsupported, compile_model, predict
 from stalkflag.linkage._settings import TRAINING_BLOCKS, build_settings, check_evidence
 
-__all__ = ["MODEL_FORMAT", "SplinkRun", "make_spark_session", "port_model", "run_splink"]
+__all__ = [
+    "MODEL_FORMAT", "SplinkRun", "make_spark_session", "port_model", "python_linkage", "run_splink",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +164,7 @@ def port_model(
 def _pass(
     db_api,
     handle,
+    *,
     frame: pd.DataFrame,
     stage: str,
     trained,
@@ -194,6 +199,62 @@ def _pass(
     edges = edges[~_same_incident(edges)].reset_index(drop=True)
     logger.info("%s pass: %d scored pairs in %.1fs", stage, len(edges), time.perf_counter() - t)
     return json.loads(json.dumps(linker.misc.save_model_to_json(out_path=None))), edges
+
+
+def _compiled(trained: dict[str, Any], stage: str, evidence: tuple[str, ...]):
+    """One pass of a saved model, compiled for :mod:`._python` (kept: compiling parses the
+    model's SQL, which takes longer than linking a few hundred mentions)."""
+    return _compile_pass(json.dumps(trained, sort_keys=True), stage, evidence)
+
+
+@lru_cache(maxsize=8)
+def _compile_pass(trained: str, stage: str, evidence: tuple[str, ...]):
+    return compile_model(port_model(json.loads(trained), stage, "duckdb", evidence))
+
+
+def python_linkage(model: dict[str, Any]) -> bool:
+    """Compile a saved linkage model for the ``python`` backend ahead of its first use (it is
+    kept), and say whether it runs there (else that backend links with DuckDB)."""
+    if model.get("people") is None:  # an ID-only model links without Splink anyway
+        return True
+    evidence = check_evidence(tuple(model.get("evidence", ())))
+    return _python_or_duckdb(model, evidence) == "python"
+
+
+def _python_or_duckdb(model: dict[str, Any] | None, evidence: tuple[str, ...]) -> str:
+    """``python`` when the saved model's every condition can be evaluated in Python, else
+    ``duckdb`` (said in the log)."""
+    if model is None:
+        raise ConfigError(
+            "the python linkage backend scores with a saved linkage model; give one, or "
+            "link with duckdb.",
+            code="C026",
+        )
+    try:
+        for stage in ("people", "suspects"):
+            _compiled(model[stage], stage, evidence)
+    except Unsupported as exc:
+        logger.warning("linking with DuckDB: the python backend cannot evaluate %s", exc)
+        return "duckdb"
+    return "python"
+
+
+def _pass_in_python(
+    *,
+    frame: pd.DataFrame,
+    stage: str,
+    trained: dict[str, Any],
+    threshold: float,
+    evidence: tuple[str, ...],
+    term_frequencies: pd.DataFrame,
+):
+    """:func:`_pass` for a saved model, computed in Python (:mod:`._python`): the same
+    scored pairs, and the saved model itself. Both passes count term frequencies over every
+    mention, as both DuckDB passes do (Splink keeps the first pass's tables on the shared
+    connection and the second pass reuses them)."""
+    compiled = _compiled(trained, stage, evidence)
+    edges = predict(frame, compiled, threshold, term_frequencies=term_frequencies)
+    return trained, edges[~_same_incident(edges)].reset_index(drop=True)
 
 
 def _train_m(linker: Linker, stage: str) -> None:
@@ -246,15 +307,20 @@ def _components(uids: np.ndarray, edges: pd.DataFrame, threshold: float) -> np.n
     rows = index.get_indexer(kept["unique_id_l"])
     cols = index.get_indexer(kept["unique_id_r"])
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(uids), len(uids)))
-    _, labels = connected_components(graph, directed=False)
-    smallest = pd.Series(uids).groupby(labels).transform("min").to_numpy()
-    return smallest
+    count, labels = connected_components(graph, directed=False)
+    smallest = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(smallest, labels, uids.astype(np.int64))
+    return smallest[labels]
 
 
-def _with_id_rule(mentions: pd.DataFrame, edges: pd.DataFrame, threshold: float) -> pd.DataFrame:
+def _with_id_rule(
+    mentions: pd.DataFrame, edges: pd.DataFrame, threshold: float, any_bare: bool = True
+) -> pd.DataFrame:
     """``edges`` (Splink's pairs, a ``stage`` column added where missing) and the force ID
     rule's pairs for the people they make (:func:`~stalkflag.linkage._ids.id_rule_edges`)."""
     edges = edges if "stage" in edges else edges.assign(stage="people")
+    if not any_bare:  # the rule joins only bare mentions
+        return edges
     person = _components(mentions["unique_id"].to_numpy(), edges, threshold)
     rule = id_rule_edges(mentions, person)
     rule = rule[~_same_incident(rule)] if len(rule) else rule
@@ -290,7 +356,9 @@ def run_splink(
         model: A saved model (see :data:`MODEL_FORMAT`) to reuse; trained afresh when ``None``.
             When every mention is bare (an ID and no name or date of birth), no model is
             needed: people are the IDs (:func:`~stalkflag.linkage._ids.link_by_ids`).
-        backend: ``"duckdb"`` or ``"spark"``.
+        backend: ``"duckdb"``, ``"spark"``, or ``"python"`` (a saved ``model`` evaluated in
+            Python, :mod:`._python`: the same pairs and probabilities without a database, for
+            a few hundred mentions; DuckDB when the model uses SQL it cannot evaluate).
         predict_threshold: Pairs below this match probability are not kept.
         cluster_threshold: Pairs at or above this probability make one person.
         spark: A Spark session to use (``backend="spark"``); one is made if not given.
@@ -308,23 +376,28 @@ def run_splink(
         evidence = model.get("evidence", ())
     evidence = check_evidence(evidence)
     check_ids_only_model(model, mentions)
-    if bare_mentions(mentions).all():
+    bare = bare_mentions(mentions)
+    if bare.all():
         return link_by_ids(mentions, model)
-    db_api, handle = _db_api(backend, spark, memory_limit=memory_limit)
-    dialect = "duckdb" if backend == "duckdb" else "spark"
-    people_model, edges1 = _pass(
-        db_api,
-        handle,
-        mentions,
-        "people",
-        model and model["people"],
-        dialect,
-        predict_threshold,
-        seed,
-        evidence,
+    if backend == "python":
+        backend = _python_or_duckdb(model, evidence)
+    run_pass: Any
+    if backend == "python":
+        assert model is not None
+        run_pass = partial(_pass_in_python, term_frequencies=mentions)
+    else:
+        db_api, handle = _db_api(backend, spark, memory_limit=memory_limit)
+        dialect = "duckdb" if backend == "duckdb" else "spark"
+        run_pass = partial(_pass, db_api, handle, dialect=dialect, seed=seed)
+    people_model, edges1 = run_pass(
+        frame=mentions,
+        stage="people",
+        trained=model and model["people"],
+        threshold=predict_threshold,
+        evidence=evidence,
     )
     uids = mentions["unique_id"].to_numpy()
-    edges1 = _with_id_rule(mentions, edges1, cluster_threshold)
+    edges1 = _with_id_rule(mentions, edges1, cluster_threshold, bool(bare.any()))
     first = pd.Series(_components(uids, edges1, cluster_threshold), index=uids)
     suspects = mentions[mentions["role"] == "suspect"].drop(
         columns=["co_first_canon", "co_surname", "co_force_person_id"]
@@ -333,16 +406,12 @@ def run_splink(
     victim_person = first.reindex(victim_uid).to_numpy()
     suspects = suspects.assign(victim_person=pd.array(victim_person, dtype="Int64").astype(object))
     suspects["victim_person"] = suspects["victim_person"].where(pd.notna(victim_person), None)
-    suspects_model, edges2 = _pass(
-        db_api,
-        handle,
-        suspects,
-        "suspects",
-        model and model["suspects"],
-        dialect,
-        predict_threshold,
-        seed,
-        evidence,
+    suspects_model, edges2 = run_pass(
+        frame=suspects,
+        stage="suspects",
+        trained=model and model["suspects"],
+        threshold=predict_threshold,
+        evidence=evidence,
     )
     is_suspect = pd.Series(mentions["role"].to_numpy() == "suspect", index=uids)
     both = (
@@ -351,7 +420,7 @@ def run_splink(
     )
     splink_edges = edges1[~both & (edges1["stage"] != RULE_STAGE)]
     edges = pd.concat([splink_edges, edges2.assign(stage="suspects")], ignore_index=True)
-    edges = _with_id_rule(mentions, edges, cluster_threshold)
+    edges = _with_id_rule(mentions, edges, cluster_threshold, bool(bare.any()))
     clusters = pd.DataFrame(
         {"unique_id": uids, "cluster_id": _components(uids, edges, cluster_threshold)}
     )

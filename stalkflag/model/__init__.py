@@ -10,6 +10,8 @@ a decision with a review band, faithful reasons; training runs tracked in MLflow
 - :mod:`._evaluate`: incident- and pattern-level figures on held-out data.
 - :mod:`._train`: a training run (split, fit, evaluate); :mod:`._tracking` logs it to MLflow
   as the pyfunc model of :mod:`._pyfunc`, whose input and output :mod:`._served` states.
+- :mod:`._score`: scoring an export, and :class:`Scorer`, a chain kept warm to score one
+  small export after another (the API).
 - :mod:`._external`: a model measured on any labelled export (``stalkflag evaluate``), with
   :mod:`._lead_time` (how early the flag fires).
 - :mod:`._calibrate`: a registered model's thresholds re-placed on a force's decided cases
@@ -70,6 +72,7 @@ from stalkflag.model._prepare import (
     recorded_labels,
     time_order,  # the order key pairs_of and evaluate_scores take
 )
+from stalkflag.model._score import Scorer  # a chain kept warm for one request after another
 from stalkflag.model._tracking import compatibility  # what a saved chain needs; keys caches
 from stalkflag.model._train import (  # KEYWORDS, synthetic_dataset: as training has them
     KEYWORDS,
@@ -91,6 +94,7 @@ __all__ = [
     "NoteTextScores",
     "PairHistoryFeatures",
     "Prepared",
+    "Scorer",
     "ScoringChain",
     "SplitConfig",
     "SyntheticConfig",

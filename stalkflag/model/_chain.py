@@ -138,25 +138,38 @@ class ScoringChain:
             return None
         return float((_note_words(incidents) > limit).mean())
 
-    def score(self, prepared: Prepared, *, explain: bool = True, top: int = 4) -> pd.DataFrame:
+    def score(
+        self,
+        prepared: Prepared,
+        *,
+        explain: bool = True,
+        top: int = 4,
+        rows: np.ndarray | None = None,
+    ) -> pd.DataFrame:
         """Score prepared incidents: one row each (:data:`SCORE_COLUMNS`), with the decision
         and, for flagged and review rows, the reasons.
 
         ``flagged`` is true for incidents that score as stalking but were recorded as something
         else (the ones stalkflag exists to find); incidents already recorded as stalking keep
         their score and decision but are not flagged.
+
+        ``rows`` (positions) scores and explains only those incidents, in that order, each
+        read with all the incidents given (its pair's history): each row is what scoring all
+        of them gives it. The API scores a new incident so, with its stored history.
         """
         X = self.features(prepared)
-        scores = self.predict_proba(X)
+        chosen = np.arange(len(X)) if rows is None else np.asarray(rows, dtype=np.int64)
+        scores = self.predict_proba(X if rows is None else X.iloc[chosen])
         decision = self.decide(scores)
-        recorded = prepared.incidents["recorded_category"].astype(object).to_numpy()
+        incidents, links = prepared.incidents, prepared.links
+        recorded = incidents["recorded_category"].astype(object).to_numpy()[chosen]
         out = pd.DataFrame(
             {
-                "incident_id": prepared.incidents["incident_id"].to_numpy(),
-                "pair_id": prepared.links["pair_id"].to_numpy(),
-                "victim_person_id": prepared.links["victim_person_id"].to_numpy(),
-                "suspect_person_id": prepared.links["suspect_person_id"].to_numpy(),
-                "reported_at": prepared.incidents["reported_at"].to_numpy(),
+                "incident_id": incidents["incident_id"].to_numpy()[chosen],
+                "pair_id": links["pair_id"].to_numpy()[chosen],
+                "victim_person_id": links["victim_person_id"].to_numpy()[chosen],
+                "suspect_person_id": links["suspect_person_id"].to_numpy()[chosen],
+                "reported_at": incidents["reported_at"].to_numpy()[chosen],
                 "recorded_category": recorded,
                 "score": scores.round(4),
                 "decision": decision,
@@ -166,12 +179,12 @@ class ScoringChain:
             }
         )
         if explain:
-            rows = np.flatnonzero(decision != "clear")
-            if len(rows):
-                contrib = self.contributions(X, rows)
-                reasons, evidence = explain_reasons(prepared, X, contrib, rows, top=top)
-                out.loc[rows, "reasons"] = reasons
-                out.loc[rows, "evidence"] = evidence
+            shown = np.flatnonzero(decision != "clear")
+            if len(shown):
+                contrib = self.contributions(X, chosen[shown])
+                reasons, evidence = explain_reasons(prepared, X, contrib, chosen[shown], top=top)
+                out.loc[shown, "reasons"] = reasons
+                out.loc[shown, "evidence"] = evidence
         return out
 
     @staticmethod

@@ -19,7 +19,7 @@ import pandas as pd
 from stalkflag._defaults import LINKAGE_EVIDENCE
 from stalkflag.features import behaviour_frame, behaviour_row
 from stalkflag.linkage import CLUSTER_THRESHOLD, link_incidents
-from stalkflag.text import BEHAVIOURS, BehaviourMatch, read_for_model
+from stalkflag.text import BEHAVIOURS, BehaviourMatch, Reads, read_for_model
 from stalkflag.text._reading import KnownNames, first_seen
 from stalkflag.text._sentences import about_people
 
@@ -114,12 +114,20 @@ def prepare(
     linkage_evidence: tuple[str, ...] = LINKAGE_EVIDENCE,
     workers: int | None = None,
     on_read: Callable[[int, int], None] | None = None,
+    linkage_backend: str = "duckdb",
+    notes_nlp=None,
+    reads: Reads | None = None,
 ) -> tuple[Prepared, dict[str, Any]]:
     """Link validated incidents and read their notes (``linkage_evidence``: the optional
     Splink comparisons to train with when no ``linkage_model`` is given; ``workers``: the
     processes to read notes in, see :func:`stalkflag.text.read_for_model`; 1 reads in this
     process, and the result is the same whatever the number; ``on_read``: called with the
     notes read so far and their total as reading goes on).
+
+    For many small exports one after another (the API), ``linkage_backend="python"`` links
+    with a saved ``linkage_model`` without a database, ``nlp`` and ``notes_nlp`` (the text
+    and notes-linkage pipelines) are built once by the caller, and ``reads`` keeps notes
+    already read (:class:`~stalkflag.text.Reads`): each gives what the defaults give.
 
     Returns:
         The prepared incidents and the linkage model used (trained here when none is given).
@@ -128,9 +136,11 @@ def prepare(
     result = link_incidents(
         incidents,
         model=linkage_model,
+        backend=linkage_backend,
         cluster_threshold=linkage_threshold,
         memory_limit=memory_limit,
         evidence=linkage_evidence,
+        notes_nlp=notes_nlp,
     )
     # Keep only the links and the model: the mentions and scored pairs are not needed after
     # linkage (at 1M incidents they are millions of rows), so they go before the notes are read.
@@ -149,6 +159,7 @@ def prepare(
         workers=workers,
         nlp=nlp,
         on_read=on_read,
+        reads=reads,
     )
     matches = [m for m, _ in read]
     masked = [t for _, t in read]

@@ -8,15 +8,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from stalkflag._defaults import CHAMPION_URI
 from stalkflag.errors import ConfigError
+from stalkflag.linkage import INCIDENT_LINK_COLUMNS
 from stalkflag.model._chain import ScoringChain
 from stalkflag.model._prepare import prepare
 from stalkflag.validate import ValidationReport, validate_frame
 
-__all__ = ["CHAMPION_URI", "load_chain", "model_identity", "score_frame", "score_incidents"]
+__all__ = [
+    "CHAMPION_URI", "Scorer", "load_chain", "model_identity", "score_frame", "score_incidents",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +36,65 @@ def score_incidents(
         incidents, linkage_model=chain.linkage_model, linkage_threshold=chain.linkage_threshold
     )
     return chain.score(prepared, explain=explain)
+
+
+class Scorer:
+    """A fitted chain kept ready to score small exports one after another, as the API scores
+    each request's incidents with their stored history.
+
+    :meth:`score` gives exactly what :func:`score_incidents` gives for the same incidents (the
+    same linkage, reading, features, classifier and reasons; ``tests/test_api_scoring.py``),
+    without what costs more than a few incidents do: the text and notes pipelines are built
+    once, linkage runs the chain's saved Splink model in Python (``linkage_backend="python"``,
+    no database), notes read before are kept (:class:`~stalkflag.text.Reads`, ``reads`` of
+    them), the classifier predicts in this thread (OpenMP threads do not repay a few rows),
+    and only the rows asked for are scored and explained. One call at a time: spaCy pipelines
+    are not shared between threads.
+    """
+
+    def __init__(self, chain: ScoringChain, *, reads: int = 20_000) -> None:
+        import threading
+
+        from threadpoolctl import ThreadpoolController
+
+        from stalkflag.linkage import python_linkage
+        from stalkflag.linkage._notes import make_notes_pipeline
+        from stalkflag.text import Reads, make_text_pipeline
+
+        self.chain = chain
+        self.reads = Reads(reads)
+        self._nlp = make_text_pipeline()
+        self._notes_nlp = make_notes_pipeline()
+        self._threads = ThreadpoolController()
+        self._lock = threading.Lock()
+        if not python_linkage(chain.linkage_model):
+            logger.warning("this chain's linkage model links with DuckDB: scoring is slower")
+
+    def score(
+        self, incidents: pd.DataFrame, *, rows: np.ndarray | None = None, explain: bool = True
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Score validated incidents, each read with all of ``incidents``.
+
+        Returns:
+            The rows of :func:`score_incidents` at positions ``rows`` of ``incidents`` (default
+            all), and every incident's links (``incident_id``, ``pair_id``, the person ids,
+            ``link_confidence``, ``suspect_link_method``), in the order of ``incidents``.
+        """
+        if not len(incidents):
+            return self.chain.score_columns_empty(), pd.DataFrame(
+                columns=list(INCIDENT_LINK_COLUMNS)
+            )
+        with self._lock, self._threads.limit(limits=1, user_api="openmp"):
+            prepared, _ = prepare(
+                incidents,
+                linkage_model=self.chain.linkage_model,
+                linkage_threshold=self.chain.linkage_threshold,
+                linkage_backend="python",
+                nlp=self._nlp,
+                notes_nlp=self._notes_nlp,
+                reads=self.reads,
+            )
+            return self.chain.score(prepared, explain=explain, rows=rows), prepared.links
 
 
 def score_frame(chain: ScoringChain, frame: pd.DataFrame) -> tuple[pd.DataFrame, ValidationReport]:

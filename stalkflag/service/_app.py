@@ -577,11 +577,13 @@ def create_app(
         the same function as ``stalkflag score``. A row that breaks the export contract is
         rejected with its problems; the others are scored."""
         require(who, "analyst")
-        from stalkflag.service._scoring import score_with_history
+        from stalkflag.service._scoring import HistoryScorer, score_with_history
 
         fitted = chain()
+        if "warm" not in scorer:  # kept between requests: pipelines, linkage, reads, rows
+            scorer["warm"] = HistoryScorer(fitted)
         results = score_with_history(
-            session, fitted, [i.model_dump() for i in body.incidents], store=body.store
+            session, scorer["warm"], [i.model_dump() for i in body.incidents], store=body.store
         )
         scored = sum(r["status"] == "scored" for r in results)
         audit(

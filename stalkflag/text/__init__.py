@@ -30,7 +30,7 @@ from stalkflag.text._pipeline import (
     read_notes,
 )
 from stalkflag.text._placeholders import mask_doc, name_lexicon  # notes masked as the model does
-from stalkflag.text._reading import read_for_model
+from stalkflag.text._reading import Reads, read_for_model
 
 __all__ = [
     "ACTS",
@@ -42,6 +42,7 @@ __all__ = [
     "TEXT_PIPELINE",
     "Behaviour",
     "BehaviourMatch",
+    "Reads",
     "behaviour_records",
     "iter_notes",
     "make_text_pipeline",

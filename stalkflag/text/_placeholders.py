@@ -25,7 +25,7 @@ from spacy.tokens import Doc, Token
 
 from stalkflag.text._wordlists import word_list
 
-__all__ = ["PLACEHOLDERS", "mask_doc", "name_lexicon"]
+__all__ = ["PLACEHOLDERS", "mask_doc", "name_lexicon", "names_asked"]
 
 PLACEHOLDERS = ("<NAME>", "<PHONE>", "<EMAIL>", "<ADDRESS>", "<POSTCODE>", "<VRM>")
 
@@ -99,6 +99,13 @@ def name_lexicon(names: Iterable[str], *, min_length: int = 2) -> frozenset[str]
             if len(token) >= min_length and token.isalpha() and token not in _NOT_NAMES:
                 out.add(token)
     return frozenset(out)
+
+
+def names_asked(doc: Doc) -> frozenset[str]:
+    """The words :func:`mask_doc` looks up in ``names`` for this note (its words, lower case,
+    stripped of dots and apostrophes): the masked text depends on ``names`` only through which
+    of these it holds."""
+    return frozenset(token.lower_.strip(".'") for token in doc if token.is_alpha)
 
 
 def mask_doc(

@@ -15,6 +15,7 @@ import logging
 import math
 import multiprocessing
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,9 +24,11 @@ import numpy as np
 from spacy.language import Language
 
 from stalkflag.text._pipeline import BehaviourMatch, iter_notes, make_text_pipeline, name_roles
-from stalkflag.text._placeholders import mask_doc, name_lexicon
+from stalkflag.text._placeholders import mask_doc, name_lexicon, names_asked
 
-__all__ = ["MAX_WORKERS", "READ_CHUNK", "first_seen", "read_for_model", "reading_workers"]
+__all__ = [
+    "MAX_WORKERS", "READ_CHUNK", "Reads", "first_seen", "read_for_model", "reading_workers",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,62 @@ class KnownNames(AbstractSet[str]):
         return sum(1 for _ in self)
 
 
+class Reads:
+    """Notes already read, so that a service reading the same stored incidents with request
+    after request reads each with spaCy once (:func:`read_for_model`'s ``reads``).
+
+    A note's behaviour matches depend only on the note and its incident's name fields; its
+    masked text also on which of its words are names known by its time (:class:`KnownNames`,
+    which changes with the other incidents read with it). So a read is kept per (note, name
+    fields) with the note's words :func:`mask_doc` asks about, and a masked text per set of
+    those words known: a note met again with the same of its words known is not read again,
+    and with others it is (and that text kept too). The least recently used notes go first
+    beyond ``size`` notes. Not safe to share between threads.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._notes: OrderedDict[tuple[str, str | None, str | None], _Kept] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._notes)
+
+    def get(self, note: str, victim, suspect, known: KnownNames) -> Read | None:
+        key = _key(note, victim, suspect)
+        kept = self._notes.get(key)
+        if kept is None:
+            return None
+        self._notes.move_to_end(key)
+        masked = kept.masked.get(frozenset(w for w in kept.asked if w in known))
+        return None if masked is None else (kept.matches, masked)
+
+    def put(self, note: str, victim, suspect, known: KnownNames, doc, read: Read) -> None:
+        key = _key(note, victim, suspect)
+        kept = self._notes.get(key)
+        if kept is None:
+            kept = self._notes[key] = _Kept(read[0], names_asked(doc), {})
+            while len(self._notes) > self.size:
+                self._notes.popitem(last=False)
+        kept.masked[frozenset(w for w in kept.asked if w in known)] = read[1]
+
+
+def _key(note: str, victim, suspect) -> tuple[str, str | None, str | None]:
+    """A note and its name fields (a missing name, whatever its kind, is ``None``: reading
+    takes only text names)."""
+    return (
+        note,
+        victim if isinstance(victim, str) else None,
+        suspect if isinstance(suspect, str) else None,
+    )
+
+
+class _Kept:
+    __slots__ = ("asked", "masked", "matches")
+
+    def __init__(self, matches, asked: frozenset[str], masked: dict[frozenset[str], str]):
+        self.matches, self.asked, self.masked = matches, asked, masked
+
+
 def read_for_model(
     notes: Sequence[str],
     victims: Sequence,
@@ -92,6 +151,7 @@ def read_for_model(
     nlp: Language | None = None,
     first: Mapping[str, int] | None = None,
     on_read: Callable[[int, int], None] | None = None,
+    reads: Reads | None = None,
 ) -> list[Read]:
     """Read each note (behaviour matches, masked text), in the notes' own order.
 
@@ -107,14 +167,18 @@ def read_for_model(
         first: :func:`first_seen` of the whole export, when these notes are only part of it
             (default: of these notes).
         on_read: Called with the notes read so far and their total as reading goes on.
+        reads: Notes read before (:class:`Reads`), reused where they read the same, and
+            this call's reads added; reading is then in this process.
 
     Returns:
-        One :data:`Read` per note. The same whatever ``workers`` and ``chunk``.
+        One :data:`Read` per note. The same whatever ``workers``, ``chunk`` and ``reads``.
     """
     n = len(notes)
     first = first_seen(victims, suspects, rank) if first is None else first
-    workers = reading_workers(n, workers)
+    workers = 1 if reads is not None else reading_workers(n, workers)
     tell = on_read or (lambda done, total: None)
+    if reads is not None:
+        return _read_with(reads, nlp, first, notes, victims, suspects, rank)
     if workers == 1 or n == 0:
         alone = _read(nlp or make_text_pipeline(), first, notes, victims, suspects, rank, tell)
         tell(n, n)
@@ -182,6 +246,36 @@ def _read(
         known = KnownNames(first, int(rank[i]))
         out.append((tuple(doc._.behaviours), mask_doc(doc, known, _own(victims[i], suspects[i]))))
     return out
+
+
+def _read_with(
+    reads: Reads,
+    nlp: Language | None,
+    first: Mapping[str, int],
+    notes: Sequence[str],
+    victims: Sequence,
+    suspects: Sequence,
+    rank: np.ndarray,
+) -> list[Read]:
+    """:func:`_read`, taking what ``reads`` holds and reading only the rest."""
+    out: list[Read | None] = []
+    missing: list[int] = []
+    for i in range(len(notes)):
+        found = reads.get(notes[i], victims[i], suspects[i], KnownNames(first, int(rank[i])))
+        out.append(found)
+        if found is None:
+            missing.append(i)
+    if missing:
+        nlp = nlp or make_text_pipeline()
+        roles = (name_roles(victims[i], suspects[i]) for i in missing)
+        for i, doc in zip(
+            missing, iter_notes(nlp, [notes[i] for i in missing], roles), strict=True
+        ):
+            known = KnownNames(first, int(rank[i]))
+            read = (tuple(doc._.behaviours), mask_doc(doc, known, _own(victims[i], suspects[i])))
+            reads.put(notes[i], victims[i], suspects[i], known, doc, read)
+            out[i] = read
+    return [r for r in out if r is not None]
 
 
 _WORKER: dict[str, object] = {}
