@@ -12,6 +12,17 @@ import pytest
 COMMANDS = ["synth", "validate", "link", "summary"]
 
 
+@pytest.fixture(scope="module")
+def small_csv(tmp_path_factory):
+    """800 synthetic incidents (seed 5): enough to train linkage on (200 at least), for the
+    tests of reusing a saved linkage model, whose checks do not depend on the export's size."""
+    from stalkflag.io import write_frame
+    from stalkflag.synth import SynthConfig, generate
+
+    export, _ = generate(SynthConfig(n_incidents=800, seed=5))
+    return write_frame(export, tmp_path_factory.mktemp("cli_small") / "incidents.csv")
+
+
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "stalkflag", *args],
@@ -151,13 +162,13 @@ def test_link_on_too_little_data_says_what_to_do(broken_csv, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_link_reuses_a_saved_model(synth_csv, tmp_path):
-    first = run("link", str(synth_csv), "--out", str(tmp_path / "a"), "--format", "parquet")
+def test_link_reuses_a_saved_model(small_csv, tmp_path):
+    first = run("link", str(small_csv), "--out", str(tmp_path / "a"), "--format", "parquet")
     assert first.returncode == 0, first.stderr
     model = tmp_path / "a" / "linkage_model.json"
     second = run(
         "link",
-        str(synth_csv),
+        str(small_csv),
         "--out",
         str(tmp_path / "b"),
         "--linkage-model",
@@ -171,23 +182,23 @@ def test_link_reuses_a_saved_model(synth_csv, tmp_path):
     pd.testing.assert_frame_equal(a, b)
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
-    result = run("link", str(synth_csv), "--out", str(tmp_path / "c"), "--linkage-model", str(bad))
+    result = run("link", str(small_csv), "--out", str(tmp_path / "c"), "--linkage-model", str(bad))
     assert result.returncode == 2 and "not a saved" in result.stderr
     # a model that says it used optional evidence it was not trained with: one clear sentence
     saved = json.loads(model.read_text())
     mismatched = tmp_path / "mismatched.json"
     mismatched.write_text(json.dumps({**saved, "evidence": ["same_force"]}))
     result = run(
-        "link", str(synth_csv), "--out", str(tmp_path / "d"), "--linkage-model", str(mismatched)
+        "link", str(small_csv), "--out", str(tmp_path / "d"), "--linkage-model", str(mismatched)
     )
     assert result.returncode == 2, result.stderr
     assert "this version of stalkflag compares" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_link_trains_with_optional_evidence_when_asked(synth_csv, tmp_path):
+def test_link_trains_with_optional_evidence_when_asked(small_csv, tmp_path):
     result = run(
-        "link", str(synth_csv), "--out", str(tmp_path / "e"), "--evidence", "same_force",
+        "link", str(small_csv), "--out", str(tmp_path / "e"), "--evidence", "same_force",
         "--evidence", "same_force",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -195,7 +206,7 @@ def test_link_trains_with_optional_evidence_when_asked(synth_csv, tmp_path):
     assert saved["evidence"] == ["same_force"]
     # the saved model is reused with its own evidence, and giving both is a usage error
     reused = run(
-        "link", str(synth_csv), "--out", str(tmp_path / "f"),
+        "link", str(small_csv), "--out", str(tmp_path / "f"),
         "--linkage-model", str(tmp_path / "e" / "linkage_model.json"),
     )  # fmt: skip
     assert reused.returncode == 0, reused.stderr
@@ -203,11 +214,11 @@ def test_link_trains_with_optional_evidence_when_asked(synth_csv, tmp_path):
         pd.read_csv(tmp_path / "e" / "links.csv"), pd.read_csv(tmp_path / "f" / "links.csv")
     )
     both = run(
-        "link", str(synth_csv), "--out", str(tmp_path / "g"), "--evidence", "same_force",
+        "link", str(small_csv), "--out", str(tmp_path / "g"), "--evidence", "same_force",
         "--linkage-model", str(tmp_path / "e" / "linkage_model.json"),
     )  # fmt: skip
     assert both.returncode == 2 and "Give one or the other" in both.stderr
-    unknown = run("link", str(synth_csv), "--out", str(tmp_path / "h"), "--evidence", "gait")
+    unknown = run("link", str(small_csv), "--out", str(tmp_path / "h"), "--evidence", "gait")
     assert unknown.returncode == 2 and "unknown linkage evidence ['gait']" in unknown.stderr
     for r in (both, unknown):
         assert "Traceback" not in r.stderr
