@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 GOAL_P95_MS = 50.0
+NOTES = "<!-- notes: kept when this script writes the report again -->"
 PROJECT = Path(__file__).resolve().parents[1]
 TRAIN_OVERRIDES = [
     "data.synthetic.n_incidents=3000",
@@ -382,7 +383,11 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(run, indent=2, default=str))
     if args.write_md:
-        args.write_md.write_text(text)
+        # Notes written by hand below the marker (what changed, what comes next) are kept.
+        kept = ""
+        if args.write_md.exists() and NOTES in args.write_md.read_text():
+            kept = args.write_md.read_text().split(NOTES, 1)[1]
+        args.write_md.write_text(text + "\n" + NOTES + kept)
 
 
 if __name__ == "__main__":

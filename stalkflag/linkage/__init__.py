@@ -14,6 +14,7 @@ from stalkflag.linkage._link import (
     person_id,
 )
 from stalkflag.linkage._mentions import build_mentions
+from stalkflag.linkage._notes import make_notes_pipeline
 from stalkflag.linkage._settings import check_evidence
 from stalkflag.linkage._splink import CLUSTER_THRESHOLD, make_spark_session, python_linkage
 
@@ -27,6 +28,7 @@ __all__ = [
     "exact_id_baseline",
     "exact_name_dob_baseline",
     "link_incidents",
+    "make_notes_pipeline",
     "make_spark_session",
     "pair_ids",
     "person_id",

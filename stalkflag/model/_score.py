@@ -57,8 +57,7 @@ class Scorer:
 
         from threadpoolctl import ThreadpoolController
 
-        from stalkflag.linkage import python_linkage
-        from stalkflag.linkage._notes import make_notes_pipeline
+        from stalkflag.linkage import make_notes_pipeline, python_linkage
         from stalkflag.text import Reads, make_text_pipeline
 
         self.chain = chain
