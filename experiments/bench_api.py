@@ -335,9 +335,9 @@ def report(run: dict, before: dict | None, command: str) -> str:
         f"the first {run['history_incidents']:,} sent through the API in batches and stored as "
         f"history; then {run['requests']:,} single-incident requests one after another "
         "(`stalkflag serve`: uvicorn and a SQLite store on a local port, `httpx` with one "
-        "keep-alive connection; latency measured at the client). Each request read "
-        f"{read['median']:.0f} stored incidents at the median, {read['p95']:.0f} at p95, "
-        f"{read['max']} at most ({read['none']} read none); patterns reached "
+        "keep-alive connection; latency measured at the client). Stored incidents read per "
+        f"request: median {read['median']:.0f}, p95 {read['p95']:.0f}, at most {read['max']} "
+        f"({read['none']} requests read none); patterns reached "
         f"{run['pattern_incidents']['max']} incidents. Load average during the run "
         f"{', '.join(f'{x:.1f}' for x in run['load_average'])} (other sessions share the 2 cores).\n",
         _table(run, before) + "\n",

@@ -21,12 +21,12 @@ import pytest
 from stalkflag import api
 from stalkflag.linkage import link_incidents
 from stalkflag.linkage._mentions import build_mentions
-from stalkflag.linkage._python import damerau_levenshtein, jaro_winkler
 from stalkflag.linkage._splink import run_splink
+from stalkflag.linkage._sql import damerau_levenshtein, jaro_winkler
 from stalkflag.model import Scorer
 from stalkflag.synth import SynthConfig, generate
 
-FRAMES = 24
+FRAMES = 20
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +184,22 @@ def test_string_functions_are_duckdbs(export):
 
 
 # -- the service ---------------------------------------------------------------------------
+
+
+def test_stored_incidents_come_back_as_validation_gives_them(trained, export):
+    """History rows kept between requests are the rows validation gives for the stored records
+    (the first call validates them, the second takes them as kept)."""
+    from stalkflag.service._scoring import _FIELDS, HistoryScorer, _record
+    from stalkflag.validate import validate_frame
+
+    warm = HistoryScorer(trained.chain)
+    records = [_record(r) for r in export.sample(40, random_state=1).to_dict("records")]
+    expected = validate_frame(pd.DataFrame(records, columns=list(_FIELDS))).accepted
+    for _ in range(2):
+        rows = warm.validated(records).reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            rows.drop(columns="source_row"), expected.drop(columns="source_row")
+        )
 
 
 @pytest.fixture(scope="module")
